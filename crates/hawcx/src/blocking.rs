@@ -1,0 +1,1 @@
+//! Blocking facade over the async API.

@@ -1,0 +1,67 @@
+//! Strict base64url (RFC 7515 §2): no padding, no whitespace, canonical trailing bits.
+//!
+//! Lenient decoders let one token have many spellings, which defeats replay caches and
+//! signature-stripping checks keyed on the token text; we accept exactly one spelling.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// Encodes bytes as unpadded base64url.
+pub fn encode(bytes: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Appends unpadded base64url of `bytes` to `out`, avoiding an intermediate allocation.
+pub fn encode_into(bytes: impl AsRef<[u8]>, out: &mut String) {
+    URL_SAFE_NO_PAD.encode_string(bytes, out)
+}
+
+/// Decodes unpadded base64url, refusing padding, whitespace, characters outside the
+/// alphabet and non-zero trailing bits. Returns `None` on any of those.
+pub fn decode(text: &str) -> Option<Vec<u8>> {
+    // The engine already refuses '=', whitespace and non-canonical trailing bits
+    // (`decode_allow_trailing_bits` is false for URL_SAFE_NO_PAD); the explicit
+    // alphabet check keeps this true even if the engine's defaults ever change.
+    if !text.bytes().all(is_alphabet) {
+        return None;
+    }
+    URL_SAFE_NO_PAD.decode(text).ok()
+}
+
+/// Decodes into `out` (cleared first), reusing its allocation.
+pub fn decode_into(text: &str, out: &mut Vec<u8>) -> Option<()> {
+    if !text.bytes().all(is_alphabet) {
+        return None;
+    }
+    out.clear();
+    URL_SAFE_NO_PAD.decode_vec(text, out).ok()
+}
+
+fn is_alphabet(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips() {
+        for len in 0..40 {
+            let data: Vec<u8> = (0..len as u8).collect();
+            assert_eq!(decode(&encode(&data)).unwrap(), data);
+        }
+    }
+
+    #[test]
+    fn refuses_non_canonical_spellings() {
+        assert!(decode("AQ==").is_none(), "padding");
+        assert!(decode("AQ=").is_none(), "partial padding");
+        assert!(decode("A Q").is_none(), "space");
+        assert!(decode("AQ\n").is_none(), "newline");
+        assert!(decode("AR").is_none(), "non-zero trailing bits");
+        assert!(decode("A+/w").is_none(), "standard alphabet");
+        assert!(decode("A").is_none(), "impossible length");
+        assert_eq!(decode("AQ").unwrap(), vec![1]);
+    }
+}
