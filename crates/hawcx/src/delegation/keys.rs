@@ -283,7 +283,9 @@ impl Ed25519PublicKey {
         to_pem("PUBLIC KEY", &der)
     }
 
-    pub(crate) fn verify(&self, message: &[u8], sig: &[u8]) -> bool {
+    /// Verifies a raw Ed25519 signature over `message` (RFC 8032; aws-lc refuses
+    /// non-canonical `S` and small-order keys as Wycheproof expects).
+    pub fn verify(&self, message: &[u8], sig: &[u8]) -> bool {
         sig.len() == 64 && self.parsed.verify_sig(message, sig).is_ok()
     }
 }
@@ -362,6 +364,17 @@ impl X25519PrivateKey {
     /// The matching public key.
     pub fn public_key(&self) -> X25519PublicKey {
         X25519PublicKey { raw: self.public }
+    }
+
+    /// The raw X25519 shared secret with `peer` (RFC 7748), refusing the all-zero result of a
+    /// low-order point. Exposed for test vectors and the emulator; the envelope never hands
+    /// it out.
+    pub fn diffie_hellman(&self, peer: &X25519PublicKey) -> Result<Zeroizing<[u8; 32]>, Error> {
+        self.agree(peer.as_bytes(), |s| {
+            let mut out = Zeroizing::new([0u8; 32]);
+            out.copy_from_slice(s);
+            Ok(out)
+        })
     }
 
     /// X25519 with `peer`, refusing an all-zero result (a low-order peer point), and
@@ -563,7 +576,7 @@ impl RsaPublicKey {
     /// Verifies RSA-PSS-SHA256. Accepts the maximum salt length (what §2.3 prescribes) and
     /// the digest-length salt (what most other libraries produce); the official verifier
     /// accepts any salt length, which aws-lc-rs cannot express.
-    pub(crate) fn verify_pss(&self, message: &[u8], sig: &[u8]) -> bool {
+    pub fn verify_pss(&self, message: &[u8], sig: &[u8]) -> bool {
         [&RSA_PSS_VERIFY_MAX, &RSA_PSS_VERIFY_DIGEST]
             .into_iter()
             .any(|params| {
