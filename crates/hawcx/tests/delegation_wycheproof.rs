@@ -39,7 +39,13 @@ fn cases(doc: &Value) -> impl Iterator<Item = (&Value, &Value)> {
         .as_array()
         .expect("groups")
         .iter()
-        .flat_map(|g| g["tests"].as_array().expect("tests").iter().map(move |t| (g, t)))
+        .flat_map(|g| {
+            g["tests"]
+                .as_array()
+                .expect("tests")
+                .iter()
+                .map(move |t| (g, t))
+        })
 }
 
 fn result(t: &Value) -> &str {
@@ -59,7 +65,11 @@ fn x25519() {
         match result(t) {
             "valid" => {
                 valid += 1;
-                assert_eq!(&got.expect("valid case agrees")[..], &expected[..], "tcId {id}");
+                assert_eq!(
+                    &got.expect("valid case agrees")[..],
+                    &expected[..],
+                    "tcId {id}"
+                );
             }
             "acceptable" => {
                 acceptable += 1;
@@ -67,9 +77,16 @@ fn x25519() {
                 // refuse exactly those whose shared secret is all zeros (RFC 7748 §6.1), and
                 // compute the rest (non-canonical u-coordinates are reduced, as RFC 7748 says).
                 if expected.iter().all(|b| *b == 0) {
-                    assert!(got.is_err(), "tcId {id}: all-zero shared secret must be refused");
+                    assert!(
+                        got.is_err(),
+                        "tcId {id}: all-zero shared secret must be refused"
+                    );
                 } else {
-                    assert_eq!(&got.expect("non-zero result")[..], &expected[..], "tcId {id}");
+                    assert_eq!(
+                        &got.expect("non-zero result")[..],
+                        &expected[..],
+                        "tcId {id}"
+                    );
                 }
             }
             other => panic!("tcId {id}: unexpected result {other}"),
@@ -170,7 +187,10 @@ fn aes_gcm() {
         };
         let Ok(nonce) = aead::Nonce::try_assume_unique_for_key(&iv) else {
             // Non-96-bit IV: cannot be constructed, so it can never be accepted.
-            eprintln!("tcId {id}: skipped ({}-byte IV cannot be expressed)", iv.len());
+            eprintln!(
+                "tcId {id}: skipped ({}-byte IV cannot be expressed)",
+                iv.len()
+            );
             skipped += 1;
             continue;
         };
@@ -186,7 +206,9 @@ fn aes_gcm() {
         }
     }
     assert_eq!(via_api + via_primitive, 316);
-    eprintln!("aes-gcm: {via_api} via our API, {via_primitive} via the primitive, {skipped} skipped");
+    eprintln!(
+        "aes-gcm: {via_api} via our API, {via_primitive} via the primitive, {skipped} skipped"
+    );
     assert!(via_api > 0);
 }
 
@@ -226,7 +248,10 @@ fn rsa_pss_2048_sha256_mgf1_32() {
             // it on purpose. The file marks it invalid because it pins sLen = 32; check that
             // a verifier pinned to sLen = 32 (the primitive) does refuse it.
             assert_eq!(result(t), "invalid");
-            assert!(ok, "tcId {id}: maximum-salt signature must verify through our API");
+            assert!(
+                ok,
+                "tcId {id}: maximum-salt signature must verify through our API"
+            );
             let pinned = aws_lc_rs::signature::UnparsedPublicKey::new(
                 &aws_lc_rs::signature::RSA_PSS_2048_8192_SHA256,
                 hex(&g["publicKeyAsn"]),
