@@ -39,6 +39,9 @@ enum KeyAlg {
     Other(String),
 }
 
+// Variants differ in size (the parsed EC/Ed25519 keys are inline); there is one Material
+// per key, behind an Arc, so boxing would only add an indirection to the hot path.
+#[allow(clippy::large_enum_variant)]
 enum Material {
     Hmac {
         secret: Zeroizing<Vec<u8>>,
@@ -380,15 +383,15 @@ impl Jwk {
                 KeyFamily::Ed25519 => "algorithm needs an Ed25519 key",
             }));
         }
-        if let Some(u) = &self.key_use {
-            if u != "sig" {
-                return Err(mismatch("key \"use\" is not \"sig\""));
-            }
+        if let Some(u) = &self.key_use
+            && u != "sig"
+        {
+            return Err(mismatch("key \"use\" is not \"sig\""));
         }
-        if let Some(ops) = &self.key_ops {
-            if !ops.iter().any(|o| o == "verify") {
-                return Err(mismatch("key \"key_ops\" does not include \"verify\""));
-            }
+        if let Some(ops) = &self.key_ops
+            && !ops.iter().any(|o| o == "verify")
+        {
+            return Err(mismatch("key \"key_ops\" does not include \"verify\""));
         }
         match &self.alg {
             Some(KeyAlg::Known(a)) if !a.is_same_as(alg) => {
@@ -399,15 +402,15 @@ impl Jwk {
             }
             _ => {}
         }
-        if let Material::Hmac { secret, .. } = &*self.material {
-            if secret.len() < alg.min_hmac_len() {
-                return Err(Error::invalid_key(format!(
-                    "HMAC secret is {} bytes; {} needs at least {} (RFC 7518 §3.2)",
-                    secret.len(),
-                    alg,
-                    alg.min_hmac_len()
-                )));
-            }
+        if let Material::Hmac { secret, .. } = &*self.material
+            && secret.len() < alg.min_hmac_len()
+        {
+            return Err(Error::invalid_key(format!(
+                "HMAC secret is {} bytes; {} needs at least {} (RFC 7518 §3.2)",
+                secret.len(),
+                alg,
+                alg.min_hmac_len()
+            )));
         }
         Ok(())
     }
