@@ -418,7 +418,9 @@ impl Jwk {
         self.verify_unchecked_usage(alg, message, signature)
     }
 
-    pub(crate) fn verify_unchecked_usage(
+    /// The signature check proper; callers must have run [`Jwk::check_usable`] for `alg`,
+    /// since the match below picks the primitive from the key's material.
+    fn verify_unchecked_usage(
         &self,
         alg: Algorithm,
         message: &[u8],
@@ -706,7 +708,9 @@ impl JwkSet {
 
 /// Where verification gets its key: a single key, a set, or anything that can choose one.
 pub trait KeyResolver {
-    /// Returns the key for a token with this algorithm and kid, already checked usable.
+    /// Returns the key for a token with this algorithm and kid. Verification checks the key
+    /// against the algorithm again ([`Jwk::check_usable`]), so a resolver that returns an
+    /// unfit key gets an error, never a verification with the wrong primitive.
     fn resolve(&self, alg: Algorithm, kid: Option<&str>) -> Result<&Jwk, Error>;
 }
 

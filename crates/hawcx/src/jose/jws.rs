@@ -146,7 +146,9 @@ fn verify_parts(
     let key = keys.resolve(alg, parts.header.kid.as_deref())?;
     let mut sig = Vec::with_capacity(132);
     b64::decode_into(parts.signature_b64, &mut sig).ok_or(Error::malformed(Malformed::Base64))?;
-    key.verify_unchecked_usage(alg, parts.signing_input.as_bytes(), &sig)
+    // `verify` re-checks that the key fits `alg` and may verify: a `KeyResolver` written
+    // elsewhere might skip that, and an RSA or EC key must never be used for HS*.
+    key.verify(alg, parts.signing_input.as_bytes(), &sig)
 }
 
 /// Verifies a compact JWS's structure and signature (no claim checks). `allowed` is the

@@ -1114,3 +1114,88 @@ fn structural_garbage_is_malformed() {
         assert_eq!(err, Error::Malformed(Malformed::Payload), "{payload:?}");
     }
 }
+
+/// A resolver written by someone else: it hands back whatever key it has, without the
+/// usability checks `Jwk` and `JwkSet` apply.
+struct CarelessResolver(Jwk);
+
+impl KeyResolver for CarelessResolver {
+    fn resolve(&self, _alg: Algorithm, _kid: Option<&str>) -> Result<&Jwk, Error> {
+        Ok(&self.0)
+    }
+}
+
+#[test]
+fn a_custom_resolver_cannot_bypass_the_key_checks() {
+    // Whatever a resolver returns, the key must still fit the algorithm and allow
+    // verification: an RSA key is never an HMAC secret, an enc key never verifies.
+    let rsa_public = CarelessResolver(rsa().public_jwk());
+    let hs = forge(r#"{"alg":"HS256"}"#, GOOD_CLAIMS, &hmac_key(Algorithm::HS256), Algorithm::HS256);
+    assert_code(
+        verify_jws(&hs, &rsa_public, &[Algorithm::HS256], None),
+        "jws.key_algorithm_mismatch",
+    );
+    let hmac = CarelessResolver(Jwk::from_hmac_secret(crate::support::HMAC_SECRET_64).unwrap());
+    let es = forge(r#"{"alg":"ES256"}"#, GOOD_CLAIMS, p256(), Algorithm::ES256);
+    assert_code(
+        verify_jwt(&es, &hmac, &Validation::new([Algorithm::ES256])),
+        "jws.key_algorithm_mismatch",
+    );
+    let mut enc = p256().public_jwk().to_public_json();
+    enc["use"] = "enc".into();
+    let enc = CarelessResolver(Jwk::from_json(&enc.to_string()).unwrap());
+    assert_code(
+        verify_jws(&es, &enc, &[Algorithm::ES256], None),
+        "jws.key_algorithm_mismatch",
+    );
+    let short = CarelessResolver(Jwk::from_hmac_secret(b"too short").unwrap());
+    assert_code(
+        verify_jws(&hs, &short, &[Algorithm::HS256], None),
+        "jose.invalid_key",
+    );
+}
+
+#[test]
+fn invalid_curve_points_are_refused_at_load() {
+    let public = p256().public_jwk().to_public_json();
+    let mut y = b64::decode(public["y"].as_str().unwrap()).unwrap();
+    y[31] ^= 1;
+    let mut off_curve = public.clone();
+    off_curve["y"] = b64::encode(&y).into();
+    let err = assert_code(Jwk::from_json(&off_curve.to_string()), "jose.invalid_key");
+    assert!(err.to_string().contains("not a point on the curve"), "{err}");
+    // A P-256 point labelled as P-384 has the wrong coordinate length.
+    let mut relabelled = public.clone();
+    relabelled["crv"] = "P-384".into();
+    assert_code(Jwk::from_json(&relabelled.to_string()), "jose.invalid_key");
+    // Coordinates with a leading zero byte stripped are not the fixed length RFC 7518 asks.
+    let mut stripped = public;
+    stripped["x"] = b64::encode(&[1u8; 31]).into();
+    assert_code(Jwk::from_json(&stripped.to_string()), "jose.invalid_key");
+    // Unknown curves and key types are refused with a reason, not guessed at.
+    for jwk in [
+        json!({"kty": "EC", "crv": "secp256k1", "x": "AA", "y": "AA"}),
+        json!({"kty": "OKP", "crv": "X25519", "x": b64::encode([9u8; 32])}),
+        json!({"kty": "OKP", "crv": "Ed448", "x": b64::encode([9u8; 57])}),
+        json!({"kty": "OKP", "crv": "Ed25519", "x": b64::encode([9u8; 31])}),
+        json!({"kty": "oct"}),
+        json!({"kty": "RSA-PSS"}),
+        json!({"kty": "rsa", "n": "AQAB", "e": "AQAB"}),
+        json!({}),
+    ] {
+        assert_code(Jwk::from_json(&jwk.to_string()), "jose.invalid_key");
+    }
+}
+
+#[test]
+fn oversized_jwk_sets_are_refused() {
+    let key = json!({"kty": "oct", "k": b64::encode(HMAC_SECRET)});
+    let keys: Vec<_> = (0..101).map(|_| key.clone()).collect();
+    let err = assert_code(
+        JwkSet::from_json(&json!({ "keys": keys }).to_string()),
+        "jose.invalid_key",
+    );
+    assert!(err.to_string().contains("101 keys"), "{err}");
+    let keys: Vec<_> = (0..100).map(|_| key.clone()).collect();
+    JwkSet::from_json(&json!({ "keys": keys }).to_string()).unwrap();
+}

@@ -2,7 +2,9 @@
 //! (Wycheproof, RFC 7515/7520/8037), one test per attack class, claim rules, and the error
 //! contract (codes, messages free of token and key material).
 
+mod attacks;
+mod claims;
+mod errors;
+mod rfc;
 mod support;
 mod wycheproof;
-mod attacks;
-mod rfc;
