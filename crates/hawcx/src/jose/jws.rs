@@ -214,16 +214,19 @@ pub fn verify_jwt_with_header(
     Ok((parts.header, claims))
 }
 
-/// RFC 7515 §4.1.9: `typ` compares case-insensitively and `application/` may be omitted.
+/// RFC 7515 §4.1.9: `typ` compares case-insensitively, and a value without a '/' is read
+/// as if `application/` were prepended (so `JWT` is `application/jwt`, but `x/jwt` is not
+/// `application/x/jwt`).
 fn typ_matches(got: &str, expected: &str) -> bool {
-    let strip = |s: &str| -> String {
+    let canonical = |s: &str| -> String {
         let lower = s.to_ascii_lowercase();
-        lower
-            .strip_prefix("application/")
-            .map(str::to_owned)
-            .unwrap_or(lower)
+        if lower.contains('/') {
+            lower
+        } else {
+            format!("application/{lower}")
+        }
     };
-    strip(got) == strip(expected)
+    canonical(got) == canonical(expected)
 }
 
 /// Decoded, **unverified** header and payload. Nothing here is trustworthy; use it only to

@@ -654,6 +654,16 @@ fn required_typ_is_checked_case_insensitively_with_optional_application_prefix()
     // The expected value may itself carry the prefix.
     let jwt = hs256_validation().with_typ("application/JWT");
     verify_jwt(&token_with(Some("jwt".into())), &jwk, &jwt).unwrap();
+    // RFC 7515 §4.1.9: "application/" is implied only for a value without a '/'; a value
+    // with one is a full media type, so "x/jwt" and "application/x/jwt" differ.
+    let full = hs256_validation().with_typ("x/jwt");
+    verify_jwt(&token_with(Some("X/JWT".into())), &jwk, &full).unwrap();
+    for bad in ["application/x/jwt", "jwt", "application/jwt"] {
+        assert_code(
+            verify_jwt(&token_with(Some(bad.into())), &jwk, &full),
+            "jwt.invalid_type",
+        );
+    }
     // Without a required typ, any (or none) is accepted.
     verify_jwt(&token_with(Some("anything".into())), &jwk, &hs256_validation()).unwrap();
 }
