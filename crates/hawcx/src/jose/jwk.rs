@@ -16,8 +16,10 @@ use super::{Error, b64, json};
 
 /// Smallest RSA modulus accepted, in bits (NIST SP 800-131A).
 pub const MIN_RSA_BITS: usize = 2048;
-/// Largest RSA modulus accepted, in bits; bigger keys only make verification a DoS lever.
-pub const MAX_RSA_BITS: usize = 16384;
+/// Largest RSA modulus accepted, in bits: the largest aws-lc-rs verifies with (its
+/// `RSA_*_2048_8192_*` parameters). Bigger keys could never verify, and would only make
+/// verification a DoS lever.
+pub const MAX_RSA_BITS: usize = 8192;
 /// Largest JWK Set accepted, in keys.
 pub const MAX_KEYS_IN_SET: usize = 100;
 

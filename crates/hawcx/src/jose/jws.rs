@@ -240,6 +240,10 @@ pub fn decode_unverified(token: &str) -> Result<(Header, Value), Error> {
 
 /// Signs `payload` as a compact JWS with the key's algorithm. `extra_header` members are
 /// added after `alg` (and `kid` when the key has one); `alg` and `kid` cannot be overridden.
+///
+/// # Errors
+/// [`Error::Usage`] when the header would be refused by [`verify_jws`] (`crit`,
+/// `b64: false`, a non-string `typ`/`cty`), so this never emits a token it cannot verify.
 pub fn sign_jws(
     payload: &[u8],
     key: &SigningKey,
@@ -257,6 +261,9 @@ pub fn sign_jws(
     }
     let header_json =
         serde_json::to_vec(&header).map_err(|_| Error::Usage("header is not serialisable"))?;
+    header_from_members(header).map_err(|_| {
+        Error::Usage("extra header members would make the token unverifiable (crit, b64: false, or a non-string typ/cty)")
+    })?;
     let mut out = String::with_capacity((header_json.len() + payload.len()) * 4 / 3 + 200);
     b64::encode_into(&header_json, &mut out);
     out.push('.');

@@ -250,7 +250,10 @@ fn hostile_kid_is_just_not_found_and_printed_safely() {
         &key,
         Algorithm::HS256,
     );
-    let err = assert_code(verify_jws(&token, &set, &[Algorithm::HS256], None), "jws.malformed");
+    let err = assert_code(
+        verify_jws(&token, &set, &[Algorithm::HS256], None),
+        "jws.malformed",
+    );
     assert_eq!(err, Error::Malformed(Malformed::HeaderParam("kid")));
 }
 
@@ -285,7 +288,12 @@ fn keys_named_in_the_token_are_ignored() {
         // With the attacker's kid: not found, nothing fetched.
         let mut with_kid: serde_json::Value = serde_json::from_str(&header).unwrap();
         with_kid["kid"] = "attacker".into();
-        let token = forge(&with_kid.to_string(), GOOD_CLAIMS, attacker, Algorithm::ES256);
+        let token = forge(
+            &with_kid.to_string(),
+            GOOD_CLAIMS,
+            attacker,
+            Algorithm::ES256,
+        );
         assert_code(
             verify_jws(&token, &our_set, &[Algorithm::ES256], None),
             "jws.key_not_found",
@@ -331,13 +339,22 @@ fn unencoded_payload_b64_false_is_refused() {
         &key,
         Algorithm::HS256,
     );
-    let err = assert_code(verify_jws(&token, &jwk, &[Algorithm::HS256], None), "jws.malformed");
+    let err = assert_code(
+        verify_jws(&token, &jwk, &[Algorithm::HS256], None),
+        "jws.malformed",
+    );
     assert_eq!(err, Error::Malformed(Malformed::UnencodedPayload));
     // RFC 7797 §4 style: the raw payload in the signing input.
-    let input = format!("{}.{GOOD_CLAIMS}", b64::encode(r#"{"alg":"HS256","b64":false}"#));
+    let input = format!(
+        "{}.{GOOD_CLAIMS}",
+        b64::encode(r#"{"alg":"HS256","b64":false}"#)
+    );
     let sig = key.sign(input.as_bytes()).unwrap();
     let token = format!("{input}.{}", b64::encode(sig));
-    assert_code(verify_jws(&token, &jwk, &[Algorithm::HS256], None), "jws.malformed");
+    assert_code(
+        verify_jws(&token, &jwk, &[Algorithm::HS256], None),
+        "jws.malformed",
+    );
     // A non-boolean b64 is malformed; b64: true is the default and accepted.
     let token = forge(
         r#"{"alg":"HS256","b64":"false"}"#,
@@ -345,7 +362,10 @@ fn unencoded_payload_b64_false_is_refused() {
         &key,
         Algorithm::HS256,
     );
-    let err = assert_code(verify_jws(&token, &jwk, &[Algorithm::HS256], None), "jws.malformed");
+    let err = assert_code(
+        verify_jws(&token, &jwk, &[Algorithm::HS256], None),
+        "jws.malformed",
+    );
     assert_eq!(err, Error::Malformed(Malformed::HeaderParam("b64")));
     let token = forge(
         r#"{"alg":"HS256","b64":true}"#,
@@ -384,7 +404,10 @@ fn numeric_dates_of_the_wrong_type_or_range_are_errors_never_skipped() {
             };
             let token = forge(r#"{"alg":"HS256"}"#, &payload, &key, Algorithm::HS256);
             // Even with the expiry check turned off, a bad type is an error.
-            for validation in [hs256_validation(), hs256_validation().with_verify_exp(false)] {
+            for validation in [
+                hs256_validation(),
+                hs256_validation().with_verify_exp(false),
+            ] {
                 let err = assert_code(verify_jwt(&token, &jwk, &validation), "jwt.invalid_claim");
                 let Error::InvalidClaim { claim: named, .. } = &err else {
                     unreachable!()
@@ -400,7 +423,10 @@ fn numeric_dates_of_the_wrong_type_or_range_are_errors_never_skipped() {
                 format!(r#"{{"exp":4000000000,"{claim}":{value}}}"#)
             };
             let token = forge(r#"{"alg":"HS256"}"#, &payload, &key, Algorithm::HS256);
-            let err = assert_code(verify_jwt(&token, &jwk, &hs256_validation()), "jws.malformed");
+            let err = assert_code(
+                verify_jwt(&token, &jwk, &hs256_validation()),
+                "jws.malformed",
+            );
             assert_eq!(err, Error::Malformed(Malformed::Payload), "{payload}");
         }
     }
@@ -429,7 +455,10 @@ fn duplicate_keys_in_claims_or_header_are_refused() {
         r#"{"sub":"alice","\u0073ub":"admin","exp":4000000000}"#,
     ] {
         let token = forge(r#"{"alg":"HS256"}"#, payload, &key, Algorithm::HS256);
-        let err = assert_code(verify_jwt(&token, &jwk, &hs256_validation()), "jws.malformed");
+        let err = assert_code(
+            verify_jwt(&token, &jwk, &hs256_validation()),
+            "jws.malformed",
+        );
         assert_eq!(err, Error::Malformed(Malformed::Payload), "{payload}");
         assert_code(decode_unverified(&token), "jws.malformed");
     }
@@ -440,7 +469,10 @@ fn duplicate_keys_in_claims_or_header_are_refused() {
         r#"{"alg":"HS256","\u0061lg":"HS256"}"#,
     ] {
         let token = forge(header, GOOD_CLAIMS, &key, Algorithm::HS256);
-        let err = assert_code(verify_jws(&token, &jwk, &[Algorithm::HS256], None), "jws.malformed");
+        let err = assert_code(
+            verify_jws(&token, &jwk, &[Algorithm::HS256], None),
+            "jws.malformed",
+        );
         assert_eq!(err, Error::Malformed(Malformed::Header), "{header}");
     }
 }
@@ -471,7 +503,10 @@ fn oversized_tokens_are_refused_before_parsing() {
     verify_jwt(&at_limit, &jwk, &hs256_validation()).unwrap();
     let over = format!("{at_limit}{}", "A".repeat(limit + 1 - at_limit.len()));
     assert_eq!(over.len(), limit + 1);
-    let err = assert_code(verify_jwt(&over, &jwk, &hs256_validation()), "jws.too_large");
+    let err = assert_code(
+        verify_jwt(&over, &jwk, &hs256_validation()),
+        "jws.too_large",
+    );
     assert_eq!(
         err,
         Error::TooLarge {
@@ -479,25 +514,40 @@ fn oversized_tokens_are_refused_before_parsing() {
             limit
         }
     );
-    assert_code(verify_jws(&over, &jwk, &[Algorithm::HS256], None), "jws.too_large");
+    assert_code(
+        verify_jws(&over, &jwk, &[Algorithm::HS256], None),
+        "jws.too_large",
+    );
     assert_code(decode_unverified(&over), "jws.too_large");
     assert_code(peek_kid(&over, limit), "jws.too_large");
     // Garbage is refused by size before anything looks at it.
     let junk = "\u{0}".repeat(limit * 4);
-    assert_code(verify_jws(&junk, &jwk, &[Algorithm::HS256], None), "jws.too_large");
+    assert_code(
+        verify_jws(&junk, &jwk, &[Algorithm::HS256], None),
+        "jws.too_large",
+    );
 
     // The cap is configurable both ways.
     let big = (20_000..20_004)
         .find_map(|len| token_of_len(&key, len))
         .unwrap();
     assert_code(verify_jwt(&big, &jwk, &hs256_validation()), "jws.too_large");
-    verify_jwt(&big, &jwk, &hs256_validation().with_max_token_size(32 * 1024)).unwrap();
+    verify_jwt(
+        &big,
+        &jwk,
+        &hs256_validation().with_max_token_size(32 * 1024),
+    )
+    .unwrap();
     verify_jws(&big, &jwk, &[Algorithm::HS256], Some(32 * 1024)).unwrap();
     let small = (200..204).find_map(|len| token_of_len(&key, len)).unwrap();
     let size = small.len();
     verify_jwt(&small, &jwk, &hs256_validation().with_max_token_size(size)).unwrap();
     let err = assert_code(
-        verify_jwt(&small, &jwk, &hs256_validation().with_max_token_size(size - 1)),
+        verify_jwt(
+            &small,
+            &jwk,
+            &hs256_validation().with_max_token_size(size - 1),
+        ),
         "jws.too_large",
     );
     assert_eq!(
@@ -525,7 +575,10 @@ fn deep_json_nesting_is_refused() {
     for depth in [32, 100, 1000, 5000] {
         let payload = format!(r#"{{"exp":4000000000,"x":{}}}"#, nested(depth));
         let token = forge(r#"{"alg":"HS256"}"#, &payload, &key, Algorithm::HS256);
-        let err = assert_code(verify_jwt(&token, &jwk, &hs256_validation()), "jws.malformed");
+        let err = assert_code(
+            verify_jwt(&token, &jwk, &hs256_validation()),
+            "jws.malformed",
+        );
         assert_eq!(err, Error::Malformed(Malformed::TooDeep), "depth {depth}");
         assert_code(decode_unverified(&token), "jws.malformed");
         // Objects nest the same way (as deep as fits in the size cap).
@@ -538,12 +591,18 @@ fn deep_json_nesting_is_refused() {
             "}".repeat(depth)
         );
         let token = forge(r#"{"alg":"HS256"}"#, &objects, &key, Algorithm::HS256);
-        assert_code(verify_jwt(&token, &jwk, &hs256_validation()), "jws.malformed");
+        assert_code(
+            verify_jwt(&token, &jwk, &hs256_validation()),
+            "jws.malformed",
+        );
     }
     // In the header too.
     let header = format!(r#"{{"alg":"HS256","x":{}}}"#, nested(200));
     let token = forge(&header, GOOD_CLAIMS, &key, Algorithm::HS256);
-    let err = assert_code(verify_jws(&token, &jwk, &[Algorithm::HS256], None), "jws.malformed");
+    let err = assert_code(
+        verify_jws(&token, &jwk, &[Algorithm::HS256], None),
+        "jws.malformed",
+    );
     assert_eq!(err, Error::Malformed(Malformed::TooDeep));
 }
 
@@ -559,7 +618,11 @@ fn with_trailing_bits(part: &str) -> Option<String> {
         3 => 0b11,
         _ => return None,
     };
-    assert_eq!(index & unused_mask, 0, "canonical encoding has zero trailing bits");
+    assert_eq!(
+        index & unused_mask,
+        0,
+        "canonical encoding has zero trailing bits"
+    );
     let mut out = part[..part.len() - 1].to_owned();
     out.push(ALPHABET[index | 1] as char);
     Some(out)
@@ -609,8 +672,15 @@ fn non_canonical_base64url_is_refused_in_every_part() {
                 new_parts[2] = b64::encode(key.sign(input.as_bytes()).unwrap());
             }
             let token = new_parts.join(".");
-            let err = assert_code(verify_jwt(&token, &jwk, &hs256_validation()), "jws.malformed");
-            assert_eq!(err, Error::Malformed(Malformed::Base64), "{name}/{spelling}");
+            let err = assert_code(
+                verify_jwt(&token, &jwk, &hs256_validation()),
+                "jws.malformed",
+            );
+            assert_eq!(
+                err,
+                Error::Malformed(Malformed::Base64),
+                "{name}/{spelling}"
+            );
             assert_code(
                 verify_jws(&token, &jwk, &[Algorithm::HS256], None),
                 "jws.malformed",
@@ -634,18 +704,34 @@ fn required_typ_is_checked_case_insensitively_with_optional_application_prefix()
         forge(&header.to_string(), GOOD_CLAIMS, &key, Algorithm::HS256)
     };
     let at_jwt = hs256_validation().with_typ("at+jwt");
-    for ok in ["at+jwt", "AT+JWT", "application/at+jwt", "Application/AT+jwt"] {
+    for ok in [
+        "at+jwt",
+        "AT+JWT",
+        "application/at+jwt",
+        "Application/AT+jwt",
+    ] {
         verify_jwt(&token_with(Some(ok.into())), &jwk, &at_jwt)
             .unwrap_or_else(|e| panic!("typ {ok}: {e}"));
     }
-    for bad in ["JWT", "jwt", "at+jwt ", "application/jwt", "text/at+jwt", "", "at+jwt/x"] {
+    for bad in [
+        "JWT",
+        "jwt",
+        "at+jwt ",
+        "application/jwt",
+        "text/at+jwt",
+        "",
+        "at+jwt/x",
+    ] {
         let err = assert_code(
             verify_jwt(&token_with(Some(bad.into())), &jwk, &at_jwt),
             "jwt.invalid_type",
         );
         assert_eq!(err.to_string(), "wrong token type: expected at+jwt");
     }
-    assert_code(verify_jwt(&token_with(None), &jwk, &at_jwt), "jwt.invalid_type");
+    assert_code(
+        verify_jwt(&token_with(None), &jwk, &at_jwt),
+        "jwt.invalid_type",
+    );
     let err = assert_code(
         verify_jwt(&token_with(Some(json!(1))), &jwk, &at_jwt),
         "jws.malformed",
@@ -665,7 +751,12 @@ fn required_typ_is_checked_case_insensitively_with_optional_application_prefix()
         );
     }
     // Without a required typ, any (or none) is accepted.
-    verify_jwt(&token_with(Some("anything".into())), &jwk, &hs256_validation()).unwrap();
+    verify_jwt(
+        &token_with(Some("anything".into())),
+        &jwk,
+        &hs256_validation(),
+    )
+    .unwrap();
 }
 
 /// A JWK for an RSA public key with the given modulus and exponent.
@@ -753,7 +844,10 @@ fn weak_rsa_keys_are_refused() {
     // 2047 bits is one too few.
     let mut short = n.clone();
     short[0] = 0x7f;
-    assert_code(Jwk::from_json(&rsa_jwk(&short, &[1, 0, 1])), "jose.invalid_key");
+    assert_code(
+        Jwk::from_json(&rsa_jwk(&short, &[1, 0, 1])),
+        "jose.invalid_key",
+    );
 
     // e = 1 (signature = message), e = 2 and other even exponents, e = 0, missing e.
     for e in [&[1u8][..], &[2], &[0], &[0, 1], &[1, 0, 0]] {
@@ -800,7 +894,10 @@ fn roca_fingerprinted_modulus_is_refused() {
             .to_string(),
     )
     .unwrap();
-    let err = assert_code(set.resolve(Algorithm::RS256, Some("roca")), "jose.invalid_key");
+    let err = assert_code(
+        set.resolve(Algorithm::RS256, Some("roca")),
+        "jose.invalid_key",
+    );
     assert!(err.to_string().contains("ROCA"), "{err}");
 
     // The control: n + 2 (≡ 65539) is not fingerprinted, and loads.
@@ -831,14 +928,9 @@ fn hmac_secrets_shorter_than_the_hash_are_refused() {
         assert!(err.to_string().contains("RFC 7518"), "{err}");
         assert_code(jwk.check_usable(alg), "jose.invalid_key");
         // Through a JWK and a token.
-        let oct = Jwk::from_json(&json!({"kty": "oct", "k": b64::encode(&short)}).to_string())
-            .unwrap();
-        let token = forge(
-            &format!(r#"{{"alg":"{alg}"}}"#),
-            GOOD_CLAIMS,
-            &good,
-            alg,
-        );
+        let oct =
+            Jwk::from_json(&json!({"kty": "oct", "k": b64::encode(&short)}).to_string()).unwrap();
+        let token = forge(&format!(r#"{{"alg":"{alg}"}}"#), GOOD_CLAIMS, &good, alg);
         assert_code(verify_jws(&token, &oct, &[alg], None), "jose.invalid_key");
     }
     assert_code(Jwk::from_hmac_secret(b""), "jose.invalid_key");
@@ -951,12 +1043,16 @@ fn ambiguous_key_choices_are_errors() {
     let rsa_public = rsa().public_jwk().to_public_json();
     let ed_public = ed25519().public_jwk().to_public_json();
     let p256_public = p256().public_jwk().to_public_json();
-    let set =
-        JwkSet::from_json(&json!({"keys": [rsa_public, ed_public, p256_public]}).to_string())
-            .unwrap();
+    let set = JwkSet::from_json(&json!({"keys": [rsa_public, ed_public, p256_public]}).to_string())
+        .unwrap();
     verify_jws(&token, &set, &[Algorithm::ES256], None).unwrap();
     // No kid and no key fits.
-    let token = forge(r#"{"alg":"ES384"}"#, GOOD_CLAIMS, ec_for(Algorithm::ES384), Algorithm::ES384);
+    let token = forge(
+        r#"{"alg":"ES384"}"#,
+        GOOD_CLAIMS,
+        ec_for(Algorithm::ES384),
+        Algorithm::ES384,
+    );
     let err = assert_code(
         verify_jws(&token, &set, &[Algorithm::ES384], None),
         "jws.key_not_found",
@@ -972,7 +1068,10 @@ fn jwks_mixing_symmetric_and_asymmetric_keys_is_refused() {
         JwkSet::from_json(&json!({"keys": [rsa_public, oct]}).to_string()),
         "jose.invalid_key",
     );
-    assert!(err.to_string().contains("mixes symmetric and asymmetric"), "{err}");
+    assert!(
+        err.to_string().contains("mixes symmetric and asymmetric"),
+        "{err}"
+    );
     assert_code(
         JwkSet::from_keys(vec![
             rsa().public_jwk(),
@@ -999,12 +1098,7 @@ fn a_private_jwk_verifies_with_its_public_part() {
         assert!(private.contains("\"d\""));
         let key = Jwk::from_json(&private).unwrap();
         assert!(key.to_public_json().get("d").is_none());
-        let token = forge(
-            &format!(r#"{{"alg":"{alg}"}}"#),
-            GOOD_CLAIMS,
-            signer,
-            alg,
-        );
+        let token = forge(&format!(r#"{{"alg":"{alg}"}}"#), GOOD_CLAIMS, signer, alg);
         verify_jws(&token, &key, &[alg], None).unwrap();
         // And the private JWK round-trips to a signing key that makes the same public key.
         let again = SigningKey::from_jwk_json(&private).unwrap();
@@ -1036,20 +1130,30 @@ fn algorithms_outside_the_allow_list_are_refused() {
     );
     // An empty allow-list is a caller mistake, never "allow everything".
     assert_code(verify_jws(&token, &key, &[], None), "jose.usage");
-    assert_code(
-        verify_jwt(&token, &key, &Validation::new([])),
-        "jose.usage",
-    );
+    assert_code(verify_jwt(&token, &key, &Validation::new([])), "jose.usage");
     // A key pinned to one algorithm refuses another of its family.
     let rsa_token = forge(r#"{"alg":"PS256"}"#, GOOD_CLAIMS, rsa(), Algorithm::PS256);
     let pinned = rsa().public_jwk().with_alg(Algorithm::RS256);
     let err = assert_code(
-        verify_jws(&rsa_token, &pinned, &[Algorithm::PS256, Algorithm::RS256], None),
+        verify_jws(
+            &rsa_token,
+            &pinned,
+            &[Algorithm::PS256, Algorithm::RS256],
+            None,
+        ),
         "jws.key_algorithm_mismatch",
     );
     assert!(err.to_string().contains("pinned"), "{err}");
     // An unknown algorithm name is unsupported, whatever the list says.
-    for alg in ["HS1", "RS1", "ES256K", "ES256 ", "es256", "EDDSA", "PS256\u{0}"] {
+    for alg in [
+        "HS1",
+        "RS1",
+        "ES256K",
+        "ES256 ",
+        "es256",
+        "EDDSA",
+        "PS256\u{0}",
+    ] {
         let token = forge(
             &json!({"alg": alg}).to_string(),
             GOOD_CLAIMS,
@@ -1062,9 +1166,17 @@ fn algorithms_outside_the_allow_list_are_refused() {
         );
     }
     // alg missing or not a string.
-    for header in [r#"{}"#, r#"{"alg":null}"#, r#"{"alg":["ES256"]}"#, r#"{"typ":"JWT"}"#] {
+    for header in [
+        r#"{}"#,
+        r#"{"alg":null}"#,
+        r#"{"alg":["ES256"]}"#,
+        r#"{"typ":"JWT"}"#,
+    ] {
         let token = forge(header, GOOD_CLAIMS, p256(), Algorithm::ES256);
-        let err = assert_code(verify_jws(&token, &key, &Algorithm::ALL, None), "jws.malformed");
+        let err = assert_code(
+            verify_jws(&token, &key, &Algorithm::ALL, None),
+            "jws.malformed",
+        );
         assert_eq!(err, Error::Malformed(Malformed::MissingAlg), "{header}");
     }
 }
@@ -1083,8 +1195,12 @@ fn eddsa_and_ed25519_names_are_the_same_algorithm() {
         for allowed in [Algorithm::EdDSA, Algorithm::Ed25519] {
             verify_jws(&token, &key, &[allowed], None)
                 .unwrap_or_else(|e| panic!("{header_alg} with {allowed} allowed: {e}"));
-            verify_jwt(&token, &key.clone().with_alg(allowed), &Validation::new([allowed]))
-                .unwrap();
+            verify_jwt(
+                &token,
+                &key.clone().with_alg(allowed),
+                &Validation::new([allowed]),
+            )
+            .unwrap();
         }
         assert_code(
             verify_jws(&token, &key, &[Algorithm::ES256], None),
@@ -1106,21 +1222,39 @@ fn structural_garbage_is_malformed() {
         ("..".to_owned(), Malformed::Parts),
         (format!("{good}."), Malformed::Parts),
         (format!("{good}.x"), Malformed::Parts),
-        (format!("{h}.{}", rest.split('.').next().unwrap()), Malformed::Parts),
+        (
+            format!("{h}.{}", rest.split('.').next().unwrap()),
+            Malformed::Parts,
+        ),
         (format!(".{rest}"), Malformed::Parts),
         (format!("{}.{rest}", b64::encode("[]")), Malformed::Header),
-        (format!("{}.{rest}", b64::encode("\"HS256\"")), Malformed::Header),
-        (format!("{}.{rest}", b64::encode(r#"{"alg":"HS256"}x"#)), Malformed::Header),
-        (format!("{}.{rest}", b64::encode([0xff, 0xfe])), Malformed::Header),
+        (
+            format!("{}.{rest}", b64::encode("\"HS256\"")),
+            Malformed::Header,
+        ),
+        (
+            format!("{}.{rest}", b64::encode(r#"{"alg":"HS256"}x"#)),
+            Malformed::Header,
+        ),
+        (
+            format!("{}.{rest}", b64::encode([0xff, 0xfe])),
+            Malformed::Header,
+        ),
     ] {
-        let err = assert_code(verify_jws(&token, &jwk, &[Algorithm::HS256], None), "jws.malformed");
+        let err = assert_code(
+            verify_jws(&token, &jwk, &[Algorithm::HS256], None),
+            "jws.malformed",
+        );
         assert_eq!(err, Error::Malformed(expected), "{token:?}");
     }
     // A payload that is not a JSON object is fine for a JWS but not for a JWT.
     for payload in ["[]", "1", "\"s\"", "", "{", r#"{"a":1}{"#] {
         let token = forge(r#"{"alg":"HS256"}"#, payload, &key, Algorithm::HS256);
         verify_jws(&token, &jwk, &[Algorithm::HS256], None).unwrap();
-        let err = assert_code(verify_jwt(&token, &jwk, &hs256_validation()), "jws.malformed");
+        let err = assert_code(
+            verify_jwt(&token, &jwk, &hs256_validation()),
+            "jws.malformed",
+        );
         assert_eq!(err, Error::Malformed(Malformed::Payload), "{payload:?}");
     }
 }
@@ -1140,7 +1274,12 @@ fn a_custom_resolver_cannot_bypass_the_key_checks() {
     // Whatever a resolver returns, the key must still fit the algorithm and allow
     // verification: an RSA key is never an HMAC secret, an enc key never verifies.
     let rsa_public = CarelessResolver(rsa().public_jwk());
-    let hs = forge(r#"{"alg":"HS256"}"#, GOOD_CLAIMS, &hmac_key(Algorithm::HS256), Algorithm::HS256);
+    let hs = forge(
+        r#"{"alg":"HS256"}"#,
+        GOOD_CLAIMS,
+        &hmac_key(Algorithm::HS256),
+        Algorithm::HS256,
+    );
     assert_code(
         verify_jws(&hs, &rsa_public, &[Algorithm::HS256], None),
         "jws.key_algorithm_mismatch",
@@ -1173,7 +1312,10 @@ fn invalid_curve_points_are_refused_at_load() {
     let mut off_curve = public.clone();
     off_curve["y"] = b64::encode(&y).into();
     let err = assert_code(Jwk::from_json(&off_curve.to_string()), "jose.invalid_key");
-    assert!(err.to_string().contains("not a point on the curve"), "{err}");
+    assert!(
+        err.to_string().contains("not a point on the curve"),
+        "{err}"
+    );
     // A P-256 point labelled as P-384 has the wrong coordinate length.
     let mut relabelled = public.clone();
     relabelled["crv"] = "P-384".into();
@@ -1208,4 +1350,62 @@ fn oversized_jwk_sets_are_refused() {
     assert!(err.to_string().contains("101 keys"), "{err}");
     let keys: Vec<_> = (0..100).map(|_| key.clone()).collect();
     JwkSet::from_json(&json!({ "keys": keys }).to_string()).unwrap();
+}
+
+#[test]
+fn rsa_keys_beyond_what_can_be_verified_are_refused_at_load() {
+    // A modulus the crypto library will not verify with must be refused when loaded, with
+    // a reason, rather than load fine and fail every token later. 8192 bits is the largest
+    // that verifies; bigger moduli only make each verification slower (a DoS lever).
+    // Odd, top bit set, and (checked by the 8192-bit load) not ROCA-fingerprinted.
+    let modulus = |bits: usize| {
+        let mut n = vec![0xabu8; bits / 8];
+        n[0] = 0xc5;
+        n
+    };
+    let n8192 = modulus(8192);
+    let key = Jwk::from_json(&rsa_jwk(&n8192, &[1, 0, 1])).expect("8192 bits load");
+    // It loads and a (wrong) signature is simply a bad signature, not a key error.
+    assert_code(
+        key.verify(Algorithm::RS256, b"m", &[1u8; 1024]),
+        "jws.bad_signature",
+    );
+    for bits in [8200, 12288, 16384, 16392] {
+        let err = assert_code(
+            Jwk::from_json(&rsa_jwk(&modulus(bits), &[1, 0, 1])),
+            "jose.invalid_key",
+        );
+        println!("{bits}: {err}");
+        assert!(err.to_string().contains("at most 8192"), "{err}");
+    }
+}
+
+#[test]
+fn the_signer_never_emits_a_header_the_verifier_refuses() {
+    // sign_jws takes extra header members; ones that would make the token unverifiable
+    // (or mean something else to another verifier, like b64: false on an encoded payload)
+    // are a usage error, not a silently broken token.
+    let key = hmac_key(Algorithm::HS256);
+    for extra in [
+        json!({"b64": false}),
+        json!({"crit": ["exp"], "exp": 1}),
+        json!({"typ": 1}),
+        json!({"cty": ["JWT"]}),
+    ] {
+        let extra = extra.as_object().unwrap().clone();
+        assert_code(hawcx::jose::sign_jws(b"{}", &key, &extra), "jose.usage");
+    }
+    // alg and kid cannot be overridden; other members pass through and verify.
+    let extra = json!({"alg": "none", "kid": "x", "typ": "at+jwt", "x5u": "ignored"});
+    let token =
+        hawcx::jose::sign_jws(GOOD_CLAIMS.as_bytes(), &key, extra.as_object().unwrap()).unwrap();
+    let (header, _) = decode_unverified(&token).unwrap();
+    assert_eq!(header.alg, Algorithm::HS256);
+    assert_eq!(header.kid, None);
+    verify_jwt(
+        &token,
+        &key.public_jwk(),
+        &hs256_validation().with_typ("at+jwt"),
+    )
+    .unwrap();
 }

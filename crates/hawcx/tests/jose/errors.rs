@@ -5,8 +5,7 @@
 use std::collections::BTreeSet;
 
 use hawcx::jose::{
-    Algorithm, Error, Jwk, JwkSet, NoncePolicy, SigningKey, Validation, b64, verify_jws,
-    verify_jwt,
+    Algorithm, Error, Jwk, JwkSet, NoncePolicy, SigningKey, Validation, b64, verify_jws, verify_jwt,
 };
 use serde_json::json;
 
@@ -111,7 +110,8 @@ fn every_error() -> Vec<(&'static str, Result<(), Error>, String)> {
         "jwt.nonce",
         jwt(
             &good,
-            &hs.clone().with_nonce(NoncePolicy::Oidc(Some("other".into()))),
+            &hs.clone()
+                .with_nonce(NoncePolicy::Oidc(Some("other".into()))),
         ),
         &good,
     );
@@ -139,9 +139,11 @@ fn every_variant_has_its_stable_code() {
     }
     // 19 variants, 19 distinct codes: nothing is reported as something else.
     assert_eq!(codes.len(), 19, "{codes:?}");
-    assert!(codes.iter().all(|c| c.starts_with("jws.")
-        || c.starts_with("jwt.")
-        || c.starts_with("jose.")));
+    assert!(
+        codes
+            .iter()
+            .all(|c| c.starts_with("jws.") || c.starts_with("jwt.") || c.starts_with("jose."))
+    );
 }
 
 #[test]
@@ -277,9 +279,15 @@ fn messages_never_contain_the_token_or_key_material() {
     let err = Jwk::from_pem(&bad_pem).unwrap_err();
     assert!(!err.to_string().contains("TUlJQkl"), "{err}");
     let err = SigningKey::hmac(b"short-secret-SHOULD-NOT-LEAK", Algorithm::HS256).unwrap_err();
-    assert!(!format!("{err} {err:?}").contains("SHOULD-NOT-LEAK"), "{err}");
+    assert!(
+        !format!("{err} {err:?}").contains("SHOULD-NOT-LEAK"),
+        "{err}"
+    );
     let err = Jwk::from_json(r#"{"kty":"oct","k":"SHOULD-NOT-LEAK!"}"#).unwrap_err();
-    assert!(!format!("{err} {err:?}").contains("SHOULD-NOT-LEAK"), "{err}");
+    assert!(
+        !format!("{err} {err:?}").contains("SHOULD-NOT-LEAK"),
+        "{err}"
+    );
 }
 
 fn json_field(text: &str, name: &str) -> String {

@@ -79,12 +79,18 @@ fn rfc7515_appendix_a_signed_examples_verify() {
         )
         .expect("valid one second before exp");
         assert_eq!(claims.iss.as_deref(), Some("joe"));
-        assert_eq!(claims.extra["http://example.com/is_root"], Value::Bool(true));
+        assert_eq!(
+            claims.extra["http://example.com/is_root"],
+            Value::Bool(true)
+        );
         let err = assert_code(
             verify_jwt(token, &key, &Validation::new([alg]).at_time(RFC7515_EXP)),
             "jwt.expired",
         );
-        assert_eq!(err.to_string(), "token expired at 1300819380 (now 1300819380, leeway 0s)");
+        assert_eq!(
+            err.to_string(),
+            "token expired at 1300819380 (now 1300819380, leeway 0s)"
+        );
     }
 }
 
@@ -121,12 +127,7 @@ fn rfc7515_a5_unsecured_jws_is_refused() {
         verify_jws(token, &key, &Algorithm::ALL, None),
         "jws.unsupported_algorithm",
     );
-    assert_eq!(
-        err,
-        Error::UnsupportedAlgorithm {
-            alg: "none".into()
-        }
-    );
+    assert_eq!(err, Error::UnsupportedAlgorithm { alg: "none".into() });
     assert_code(
         verify_jwt(token, &key, &Validation::new(Algorithm::ALL).at_time(0)),
         "jws.unsupported_algorithm",
