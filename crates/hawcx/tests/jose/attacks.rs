@@ -1322,7 +1322,7 @@ fn invalid_curve_points_are_refused_at_load() {
     assert_code(Jwk::from_json(&relabelled.to_string()), "jose.invalid_key");
     // Coordinates with a leading zero byte stripped are not the fixed length RFC 7518 asks.
     let mut stripped = public;
-    stripped["x"] = b64::encode(&[1u8; 31]).into();
+    stripped["x"] = b64::encode([1u8; 31]).into();
     assert_code(Jwk::from_json(&stripped.to_string()), "jose.invalid_key");
     // Unknown curves and key types are refused with a reason, not guessed at.
     for jwk in [

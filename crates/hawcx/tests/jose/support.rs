@@ -39,7 +39,7 @@ pub(crate) fn read_json(path: &PathBuf) -> serde_json::Value {
 
 /// Decodes lowercase or uppercase hex; panics on malformed input (test data only).
 pub(crate) fn hex(text: &str) -> Vec<u8> {
-    assert!(text.len() % 2 == 0, "odd-length hex {text:?}");
+    assert!(text.len().is_multiple_of(2), "odd-length hex {text:?}");
     (0..text.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex digit"))
