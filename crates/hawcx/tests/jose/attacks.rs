@@ -1409,3 +1409,20 @@ fn the_signer_never_emits_a_header_the_verifier_refuses() {
     )
     .unwrap();
 }
+
+#[test]
+fn duplicate_members_in_keys_and_key_sets_are_refused() {
+    // Two parsers reading {"n": A, "n": B} differently would verify with different keys.
+    let public = rsa().public_jwk().to_public_json();
+    let n = public["n"].as_str().unwrap();
+    let other_n = attacker_p256().public_jwk().to_public_json()["x"].clone();
+    let jwk = format!(r#"{{"kty":"RSA","n":"{n}","e":"AQAB","n":{other_n}}}"#);
+    assert_code(Jwk::from_json(&jwk), "jose.invalid_key");
+    let set = format!(r#"{{"keys":[{public}],"keys":[]}}"#);
+    let err = assert_code(JwkSet::from_json(&set), "jose.invalid_key");
+    assert!(err.to_string().contains("unique member names"), "{err}");
+    let set = format!(r#"{{"keys":[{jwk}]}}"#);
+    assert_code(JwkSet::from_json(&set), "jose.invalid_key");
+    let oct = r#"{"kty":"oct","k":"AAAA","k":"BBBB"}"#;
+    assert_code(SigningKey::from_jwk_json(oct), "jose.invalid_key");
+}

@@ -1,5 +1,6 @@
-//! The worked examples of RFC 7515 appendix A, RFC 7520 section 4 and RFC 8037 appendix A,
-//! kept as data under testdata/ and checked through the public API: the given tokens verify
+//! The worked examples of RFC 7515 appendix A, RFC 7520 section 4, RFC 7638 section 3.1 and
+//! RFC 8037 appendix A, kept as data under testdata/ and checked through the public API: the
+//! given tokens verify
 //! with the given keys, deterministic signatures are reproduced byte for byte, and the
 //! examples we deliberately do not support (unsecured JWS, detached content, JSON
 //! serialization) are refused.
@@ -280,4 +281,16 @@ fn rfc8037_appendix_a_ed25519() {
     let from_private = Jwk::from_json(&private["jwk"].to_string()).unwrap();
     verify_jws(&token, &from_private, &[Algorithm::EdDSA], None).unwrap();
     assert!(from_private.to_public_json().get("d").is_none());
+}
+
+#[test]
+fn rfc7638_3_1_thumbprint() {
+    let doc = read_json(&testdata("rfc7638/section_3_1.json"));
+    let case = case(&doc, "3.1");
+    println!("{}", case["title"]);
+    let key = Jwk::from_json(&case["jwk"].to_string()).expect("RFC 7517 A.1 key loads");
+    assert_eq!(key.thumbprint().unwrap(), text(case, "thumbprint"));
+    // The same key from its SPKI encoding has the same thumbprint: it depends only on e, n.
+    let again = Jwk::from_spki_der(&key.to_spki_der().unwrap()).unwrap();
+    assert_eq!(again.thumbprint().unwrap(), text(case, "thumbprint"));
 }
