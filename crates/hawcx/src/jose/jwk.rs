@@ -208,7 +208,10 @@ impl Jwk {
                 Jwk::from_spki_der(&spki)
             }
             "PRIVATE KEY" | "EC PRIVATE KEY" | "RSA PRIVATE KEY" => {
-                Ok(super::SigningKey::from_pem(text)?.public_jwk())
+                // The PEM names no algorithm: keep the public key unpinned, as for SPKI
+                // (the signing key's default, e.g. RS256, would refuse PS256 tokens).
+                let public = super::SigningKey::from_pem(text)?.public_jwk();
+                Ok(Jwk::from_parts(public, None, None))
             }
             other => Err(Error::invalid_key(format!(
                 "unsupported PEM block {}; expected PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE",

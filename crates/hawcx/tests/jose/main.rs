@@ -6,5 +6,6 @@ mod attacks;
 mod claims;
 mod errors;
 mod rfc;
+mod roundtrip;
 mod support;
 mod wycheproof;
