@@ -1247,6 +1247,28 @@ fn structural_garbage_is_malformed() {
         );
         assert_eq!(err, Error::Malformed(expected), "{token:?}");
     }
+    // Text that is not valid UTF-8 or not valid Unicode is not JSON either.
+    for payload in [
+        &b"{\"exp\":4000000000,\"sub\":\"\xff\"}"[..],
+        br#"{"exp":4000000000,"sub":"\ud800"}"#,
+        br#"{"exp":4000000000,"sub":"\udc00x"}"#,
+        b"\xef\xbb\xbf{\"exp\":4000000000}",
+    ] {
+        let input = format!(
+            "{}.{}",
+            b64::encode(r#"{"alg":"HS256"}"#),
+            b64::encode(payload)
+        );
+        let token = format!(
+            "{input}.{}",
+            b64::encode(key.sign(input.as_bytes()).unwrap())
+        );
+        let err = assert_code(
+            verify_jwt(&token, &jwk, &hs256_validation()),
+            "jws.malformed",
+        );
+        assert_eq!(err, Error::Malformed(Malformed::Payload), "{payload:?}");
+    }
     // A payload that is not a JSON object is fine for a JWS but not for a JWT.
     for payload in ["[]", "1", "\"s\"", "", "{", r#"{"a":1}{"#] {
         let token = forge(r#"{"alg":"HS256"}"#, payload, &key, Algorithm::HS256);
