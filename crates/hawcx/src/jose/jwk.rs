@@ -16,8 +16,10 @@ use super::{Error, b64, json};
 
 /// Smallest RSA modulus accepted, in bits (NIST SP 800-131A).
 pub const MIN_RSA_BITS: usize = 2048;
-/// Largest RSA modulus accepted, in bits; bigger keys only make verification a DoS lever.
-pub const MAX_RSA_BITS: usize = 16384;
+/// Largest RSA modulus accepted, in bits: the largest aws-lc-rs verifies with (its
+/// `RSA_*_2048_8192_*` parameters). Bigger keys could never verify, and would only make
+/// verification a DoS lever.
+pub const MAX_RSA_BITS: usize = 8192;
 /// Largest JWK Set accepted, in keys.
 pub const MAX_KEYS_IN_SET: usize = 100;
 
@@ -39,8 +41,8 @@ enum KeyAlg {
     Other(String),
 }
 
-// Variants differ in size (the parsed EC/Ed25519 keys are inline); there is one Material
-// per key, behind an Arc, so boxing would only add an indirection to the hot path.
+// The HMAC variant is large (three lazily built aws-lc keys), but a `Material` lives once per
+// key behind an `Arc`; boxing it would add a pointer chase to every HS* verification.
 #[allow(clippy::large_enum_variant)]
 enum Material {
     Hmac {
@@ -206,7 +208,10 @@ impl Jwk {
                 Jwk::from_spki_der(&spki)
             }
             "PRIVATE KEY" | "EC PRIVATE KEY" | "RSA PRIVATE KEY" => {
-                Ok(super::SigningKey::from_pem(text)?.public_jwk())
+                // The PEM names no algorithm: keep the public key unpinned, as for SPKI
+                // (the signing key's default, e.g. RS256, would refuse PS256 tokens).
+                let public = super::SigningKey::from_pem(text)?.public_jwk();
+                Ok(Jwk::from_parts(public, None, None))
             }
             other => Err(Error::invalid_key(format!(
                 "unsupported PEM block {}; expected PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE",
@@ -421,7 +426,9 @@ impl Jwk {
         self.verify_unchecked_usage(alg, message, signature)
     }
 
-    pub(crate) fn verify_unchecked_usage(
+    /// The signature check proper; callers must have run [`Jwk::check_usable`] for `alg`,
+    /// since the match below picks the primitive from the key's material.
+    fn verify_unchecked_usage(
         &self,
         alg: Algorithm,
         message: &[u8],
@@ -709,7 +716,9 @@ impl JwkSet {
 
 /// Where verification gets its key: a single key, a set, or anything that can choose one.
 pub trait KeyResolver {
-    /// Returns the key for a token with this algorithm and kid, already checked usable.
+    /// Returns the key for a token with this algorithm and kid. Verification checks the key
+    /// against the algorithm again ([`Jwk::check_usable`]), so a resolver that returns an
+    /// unfit key gets an error, never a verification with the wrong primitive.
     fn resolve(&self, alg: Algorithm, kid: Option<&str>) -> Result<&Jwk, Error>;
 }
 
