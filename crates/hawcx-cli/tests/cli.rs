@@ -143,3 +143,15 @@ fn jwt_decode_marks_output_unverified() {
         .assert()
         .code(1);
 }
+
+#[test]
+fn jwt_decode_shows_tokens_no_verifier_accepts() {
+    // alg: none, which verification refuses outright, is still displayable for debugging.
+    let token = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJldmUifQ.";
+    let out = hawcx().args(["jwt", "decode", token]).assert().success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("\"none\"") && stdout.contains("\"eve\""),
+        "{stdout}"
+    );
+}

@@ -288,3 +288,16 @@ pub fn sign_jwt(claims: &impl serde::Serialize, key: &SigningKey) -> Result<Stri
 pub fn peek_kid(token: &str, max_size: usize) -> Result<Option<String>, Error> {
     Ok(parse(token, max_size)?.header.kid)
 }
+
+/// Decoded, **unverified** header members and payload with only the structural checks
+/// (size, three parts, strict base64url, JSON without duplicate keys): unlike
+/// [`decode_unverified`] it also shows tokens no verifier would accept (`alg: none`,
+/// unknown `crit`). For display tools only.
+pub fn inspect_unverified(token: &str) -> Result<(Map<String, Value>, Value), Error> {
+    let (h, p, _) = split(token, DEFAULT_MAX_TOKEN_SIZE)?;
+    let header = b64::decode(h).ok_or(Error::malformed(Malformed::Base64))?;
+    let header = json::parse_object(&header).map_err(|e| map_json(e, Malformed::Header))?;
+    let payload = b64::decode(p).ok_or(Error::malformed(Malformed::Base64))?;
+    let payload = json::parse_value(&payload).map_err(|e| map_json(e, Malformed::Payload))?;
+    Ok((header, payload))
+}
