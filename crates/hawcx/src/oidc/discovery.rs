@@ -431,7 +431,9 @@ impl HawcxOAuth {
             inner.timeout,
         )
         .await?;
-        let claims = self.verify_id_token(&tokens.id_token, expected_nonce).await?;
+        let claims = self
+            .verify_id_token(&tokens.id_token, expected_nonce)
+            .await?;
         Ok(tokens.into_result(claims))
     }
 

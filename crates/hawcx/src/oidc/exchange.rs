@@ -299,7 +299,10 @@ impl std::fmt::Debug for ExchangeResult {
         f.debug_struct("ExchangeResult")
             .field("claims", &self.claims)
             .field("id_token", &"[redacted]")
-            .field("access_token", &self.access_token.as_ref().map(|_| "[redacted]"))
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| "[redacted]"),
+            )
             .field("token_type", &self.token_type)
             .field("expires_in", &self.expires_in)
             .finish()
@@ -341,7 +344,10 @@ fn check_algorithms(algs: &[Algorithm]) -> Result<(), Error> {
             "must name at least one of RS256, ES256, ES384, ES512, EdDSA",
         ));
     }
-    if algs.iter().any(|a| !Algorithm::ID_TOKEN_DEFAULT.contains(a)) {
+    if algs
+        .iter()
+        .any(|a| !Algorithm::ID_TOKEN_DEFAULT.contains(a))
+    {
         return Err(Error::input(
             "algorithms",
             "id_tokens may only use RS256, ES256, ES384, ES512 or EdDSA",
@@ -382,7 +388,10 @@ pub async fn exchange_code_for_token_and_claims(
         return Err(Error::input("code", "must be a non-empty string"));
     }
     if r.oauth_token_url.is_empty() {
-        return Err(Error::input("oauth_token_url", "must be a non-empty string"));
+        return Err(Error::input(
+            "oauth_token_url",
+            "must be a non-empty string",
+        ));
     }
     if r.client_id.is_empty() {
         return Err(Error::input("client_id", "must be a non-empty string"));
@@ -411,8 +420,8 @@ pub async fn exchange_code_for_token_and_claims(
             ));
         }
     };
-    let url = http::check_url(&r.oauth_token_url)
-        .map_err(|e| Error::Network(http::Error::Url(e)))?;
+    let url =
+        http::check_url(&r.oauth_token_url).map_err(|e| Error::Network(http::Error::Url(e)))?;
 
     let mut validation = Validation::new(algorithms)
         .with_audience(r.audience.clone().unwrap_or_else(|| r.client_id.clone()))
@@ -477,10 +486,7 @@ enum KeySource {
 /// The (assertion type, assertion) pair to send, after the exclusivity rules.
 fn client_auth(r: &ExchangeRequest) -> Result<Option<(&str, &str)>, Error> {
     let assertion = r.client_assertion.as_deref().filter(|a| !a.is_empty());
-    let kind = r
-        .client_assertion_type
-        .as_deref()
-        .filter(|a| !a.is_empty());
+    let kind = r.client_assertion_type.as_deref().filter(|a| !a.is_empty());
     match (assertion, kind, &r.bearer_token) {
         (Some(_), _, Some(_)) => Err(Error::input(
             "client_assertion",
