@@ -1143,3 +1143,27 @@ mod blocking {
         assert_eq!(e.code(), "exchange.invalid_grant");
     }
 }
+
+mod send_bounds {
+    //! Futures must be `Send` so they run on multi-threaded runtimes (axum handlers).
+    use super::*;
+
+    fn assert_send<T: Send>(_: T) {}
+
+    #[test]
+    fn oidc_futures_are_send() {
+        let req = ExchangeRequest::new("c", "https://idp.example/token", CLIENT);
+        assert_send(oidc::exchange_code_for_claims(&req));
+        assert_send(oidc::exchange_code_for_token_and_claims(&req));
+        assert_send(HawcxOAuth::from_issuer(
+            "https://idp.example",
+            "cfg",
+            CLIENT,
+        ));
+        fn client_futures(c: &HawcxOAuth) {
+            assert_send(c.exchange_code("c", VERIFIER, None, None));
+            assert_send(c.verify_id_token("t", None));
+        }
+        let _ = client_futures;
+    }
+}

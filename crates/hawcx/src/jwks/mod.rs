@@ -228,40 +228,45 @@ impl RemoteJwkSet {
         }
         let result = self.fetch().await;
         let now = self.inner.clock.now();
-        let mut st = self.inner.state.write().unwrap_or_else(|p| p.into_inner());
-        st.generation += 1;
-        st.last_attempt = Some(now);
-        match result {
-            Ok((set, document, ttl)) => {
-                st.keys = Some(set.clone());
-                st.fetched_at = now;
-                st.fresh_until = now + ttl;
-                st.last_error = None;
-                if st.warned {
-                    tracing::info!(url = %self.url(), "JWKS endpoint reachable again");
+        // The state guard lives only inside this block: holding a std lock guard across the
+        // store's `.await` below would make every verification future `!Send`.
+        let to_store = {
+            let mut st = self.inner.state.write().unwrap_or_else(|p| p.into_inner());
+            st.generation += 1;
+            st.last_attempt = Some(now);
+            match result {
+                Ok((set, document, ttl)) => {
+                    st.keys = Some(set.clone());
+                    st.fetched_at = now;
+                    st.fresh_until = now + ttl;
+                    st.last_error = None;
+                    if st.warned {
+                        tracing::info!(url = %self.url(), "JWKS endpoint reachable again");
+                    }
+                    st.warned = false;
+                    let cached = CachedKeys {
+                        document,
+                        fetched_at: now.as_secs(),
+                        fresh_until: (now + ttl).as_secs(),
+                    };
+                    (set, cached)
                 }
-                st.warned = false;
-                drop(st);
-                let cached = CachedKeys {
-                    document,
-                    fetched_at: now.as_secs(),
-                    fresh_until: (now + ttl).as_secs(),
-                };
-                self.inner.store.put(self.inner.url.as_str(), cached).await;
-                Ok(set)
+                Err(err) => {
+                    if !st.warned && st.keys.is_some() {
+                        tracing::warn!(url = %self.url(), error = %err, "JWKS refresh failed; verifying with the last good keys");
+                        st.warned = true;
+                    }
+                    st.last_error = Some(err.clone());
+                    return match &st.keys {
+                        Some(_) => self.stale_or_error(&st, now),
+                        None => Err(err),
+                    };
+                }
             }
-            Err(err) => {
-                if !st.warned && st.keys.is_some() {
-                    tracing::warn!(url = %self.url(), error = %err, "JWKS refresh failed; verifying with the last good keys");
-                    st.warned = true;
-                }
-                st.last_error = Some(err.clone());
-                match &st.keys {
-                    Some(_) => self.stale_or_error(&st, now),
-                    None => Err(err),
-                }
-            }
-        }
+        };
+        let (set, cached) = to_store;
+        self.inner.store.put(self.inner.url.as_str(), cached).await;
+        Ok(set)
     }
 
     async fn fetch(&self) -> Result<(Arc<JwkSet>, Arc<str>, Duration), Error> {
