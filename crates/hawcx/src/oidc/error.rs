@@ -165,16 +165,25 @@ impl Error {
         )
     }
 
-    /// Whether the id_token failed verification (the guide's `JWTVerificationError`).
+    /// Whether the id_token failed verification (the guide's `JWTVerificationError`),
+    /// including a JWKS that could not be fetched (docs/ERRORS.md maps `jwks.*` there).
     pub fn is_verification_error(&self) -> bool {
-        matches!(self, Error::Verification(e) if !e.is_key_error())
+        match self {
+            Error::Verification(e) => !e.is_key_error(),
+            Error::Jwks(e) => !matches!(e, jwks::Error::Http(http::Error::Url(_))),
+            _ => false,
+        }
     }
 
-    /// Whether key material or the key source is at fault (the guide's
+    /// Whether key material or the key source configuration is at fault (the guide's
     /// `InvalidPublicKeyError`).
     pub fn is_key_error(&self) -> bool {
-        matches!(self, Error::InvalidKeyConfig { .. } | Error::Jwks(_))
-            || matches!(self, Error::Verification(e) if e.is_key_error())
+        match self {
+            Error::InvalidKeyConfig { .. } => true,
+            Error::Verification(e) => e.is_key_error(),
+            Error::Jwks(e) => matches!(e, jwks::Error::Http(http::Error::Url(_))),
+            _ => false,
+        }
     }
 
     /// The HTTP status of the token endpoint's reply, when there was one.
