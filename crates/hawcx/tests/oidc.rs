@@ -445,6 +445,24 @@ mod failures {
     }
 
     #[test]
+    fn redirects_are_not_followed_and_bodies_are_bounded() {
+        run(async {
+            let k = key(Algorithm::ES256);
+            let (server, req) = setup(&k, &claims()).await;
+            server.route("/elsewhere", token_reply(&sign(&k, &claims())));
+            server.route(TOKEN_PATH, Reply::redirect(307, &server.url("/elsewhere")));
+            let e = exchange_err(&req).await;
+            assert_eq!(e.code(), "exchange.http_status");
+            assert_eq!(e.status(), Some(307));
+            assert!(server.requests("/elsewhere").is_empty());
+            // A 2xx body over the 64 KiB cap is refused, not buffered.
+            let huge = format!("{{\"id_token\":\"{}\"}}", "a".repeat(100 * 1024));
+            server.route(TOKEN_PATH, Reply::raw(200, "application/json", &huge));
+            assert_eq!(exchange_err(&req).await.code(), "exchange.too_large");
+        })
+    }
+
+    #[test]
     fn missing_id_token() {
         run(async {
             let k = key(Algorithm::ES256);

@@ -40,6 +40,7 @@ pub struct Reply {
     pub content_type: &'static str,
     pub body: String,
     pub delay: Duration,
+    pub location: Option<String>,
 }
 
 impl Reply {
@@ -49,6 +50,7 @@ impl Reply {
             content_type: "application/json",
             body: body.to_string(),
             delay: Duration::ZERO,
+            location: None,
         }
     }
 
@@ -58,7 +60,14 @@ impl Reply {
             content_type,
             body: body.to_owned(),
             delay: Duration::ZERO,
+            location: None,
         }
+    }
+
+    pub fn redirect(status: u16, location: &str) -> Reply {
+        let mut reply = Reply::raw(status, "text/plain", "");
+        reply.location = Some(location.to_owned());
+        reply
     }
 
     pub fn delayed(mut self, delay: Duration) -> Reply {
@@ -167,10 +176,16 @@ async fn handle(
     if !reply.delay.is_zero() {
         tokio::time::sleep(reply.delay).await;
     }
-    (
+    let mut response = (
         StatusCode::from_u16(reply.status).unwrap(),
         [("content-type", reply.content_type)],
         reply.body,
     )
-        .into_response()
+        .into_response();
+    if let Some(location) = reply.location {
+        response
+            .headers_mut()
+            .insert("location", location.parse().unwrap());
+    }
+    response
 }
