@@ -208,8 +208,8 @@ pub fn verify_jwt_with_header(
     verify_parts(&parts, keys, &validation.algorithms)?;
     let mut buf = Vec::with_capacity(parts.payload_b64.len() * 3 / 4 + 3);
     b64::decode_into(parts.payload_b64, &mut buf).ok_or(Error::malformed(Malformed::Base64))?;
-    let map = json::parse_object(&buf).map_err(|e| map_json(e, Malformed::Payload))?;
-    let claims = Claims::from_map(map)?;
+    let split = json::parse_claims(&buf).map_err(|e| map_json(e, Malformed::Payload))?;
+    let claims = Claims::from_split(split)?;
     validation.check_claims(&claims)?;
     Ok((parts.header, claims))
 }
