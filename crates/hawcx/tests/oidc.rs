@@ -1305,4 +1305,58 @@ print(json.dumps({"claims": claims, "header": header, "theirs": theirs}))
         names.sort();
         assert_eq!(names, ["aud", "exp", "iat", "iss", "jti", "sub"]);
     }
+
+    #[test]
+    fn v2_discovery_exchange_and_ours_agree_on_the_wire() {
+        let Some(py) = peer(2) else { return };
+        let server = support::spawn_server();
+        let base = server.base();
+        let k = key(Algorithm::ES256);
+        let mut c = claims();
+        c["iss"] = base.clone().into();
+        c["nonce"] = "n-1".into();
+        server.route(TOKEN_PATH, token_reply(&sign(&k, &c)));
+        server.route(
+            JWKS_PATH,
+            Reply::json(200, json!({"keys": [k.public_jwk().to_public_json()]})),
+        );
+        server.route(
+            DISCOVERY_PATH,
+            Reply::json(
+                200,
+                json!({
+                    "issuer": base, "authorization_endpoint": format!("{base}/authorize"),
+                    "token_endpoint": format!("{base}{TOKEN_PATH}"),
+                    "jwks_uri": format!("{base}{JWKS_PATH}"),
+                    "id_token_signing_alg_values_supported": ["ES256"],
+                    "token_endpoint_auth_methods_supported": ["none", "private_key_jwt"],
+                }),
+            ),
+        );
+        let script = r#"
+import json, sys
+from hawcx_oauth_client import HawcxOAuth
+issuer, client, verifier = sys.argv[1:4]
+oauth = HawcxOAuth.from_issuer(issuer, "cfg-1", client)
+result = oauth.exchange_code("code-1", verifier, redirect_uri="https://app/cb", expected_nonce="n-1")
+print(json.dumps(result.claims))
+"#;
+        let theirs = python(&py, script, &[&base, CLIENT, VERIFIER]);
+        let peer_request = server.last(TOKEN_PATH);
+        let client =
+            hawcx::blocking::oidc::HawcxOAuth::from_issuer(&base, "cfg-1", CLIENT).unwrap();
+        let ours = client
+            .exchange_code("code-1", VERIFIER, Some("https://app/cb"), Some("n-1"))
+            .unwrap();
+        let our_request = server.last(TOKEN_PATH);
+        assert_eq!(Value::Object(ours.claims.to_map()), theirs);
+        let mut a = peer_request.form();
+        let mut b = our_request.form();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+        for h in ["content-type", "accept", "x-config-id"] {
+            assert_eq!(peer_request.header(h), our_request.header(h), "{h}");
+        }
+    }
 }
