@@ -74,3 +74,6 @@ impl RemoteJwkSet {
         self.inner.invalidate()
     }
 }
+
+/// Blocking twins of [`crate::oidc`].
+pub mod oidc;

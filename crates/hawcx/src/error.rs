@@ -16,6 +16,9 @@ pub enum Error {
     /// Transport and URL safety.
     #[error(transparent)]
     Http(#[from] crate::http::Error),
+    /// OpenID Connect code exchange, discovery and id_token verification.
+    #[error(transparent)]
+    Oidc(#[from] crate::oidc::Error),
     /// A blocking call was made from inside an async runtime, where it would deadlock.
     #[error(
         "blocking call made inside an async runtime; use the async API or tokio::task::spawn_blocking"
@@ -30,6 +33,7 @@ impl Error {
             Error::Jose(e) => e.code(),
             Error::Jwks(e) => e.code(),
             Error::Http(e) => e.code(),
+            Error::Oidc(e) => e.code(),
             Error::BlockingInRuntime => "usage.blocking_in_runtime",
         }
     }
