@@ -39,7 +39,14 @@ fn main() {
 /// The measured region: `valgrind --tool=callgrind --toggle-collect='*measured*'` counts
 /// only this, so key generation and setup do not blur the per-operation figure.
 #[inline(never)]
-fn measured(alg: Algorithm, variant: &str, n: u32, token: &str, public: &jose::Jwk, validation: &Validation) {
+fn measured(
+    alg: Algorithm,
+    variant: &str,
+    n: u32,
+    token: &str,
+    public: &jose::Jwk,
+    validation: &Validation,
+) {
     let (input, sig) = token.rsplit_once('.').unwrap();
     let sig = b64::decode(sig).unwrap();
     match variant {
