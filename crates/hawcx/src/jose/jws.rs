@@ -51,9 +51,20 @@ fn split(token: &str, max_size: usize) -> Result<(&str, &str, &str), Error> {
             limit: max_size,
         });
     }
-    let mut it = token.splitn(4, '.');
-    match (it.next(), it.next(), it.next(), it.next()) {
-        (Some(h), Some(p), Some(s), None) if !h.is_empty() => Ok((h, p, s)),
+    // Byte search: the three parts are ASCII in any valid token, and `.` is ASCII, so
+    // splitting on the byte is the same as splitting on the char (and measurably cheaper).
+    let bytes = token.as_bytes();
+    let first = bytes.iter().position(|b| *b == b'.');
+    let second = first.and_then(|f| {
+        bytes[f + 1..]
+            .iter()
+            .position(|b| *b == b'.')
+            .map(|p| f + 1 + p)
+    });
+    match (first, second) {
+        (Some(f), Some(s)) if f > 0 && !bytes[s + 1..].contains(&b'.') => {
+            Ok((&token[..f], &token[f + 1..s], &token[s + 1..]))
+        }
         _ => Err(Error::malformed(Malformed::Parts)),
     }
 }
