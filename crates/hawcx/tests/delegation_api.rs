@@ -3,7 +3,7 @@
 //! detached signatures with key-id selection, every reply rule of §2.5, and the MFA client's
 //! client-side validation.
 
-mod support;
+mod delegation_support;
 
 use hawcx::delegation::{
     self, Credentials, Ed25519PrivateKey, Error, ErrorKind, FromKeys, HawcxDelegationClient,
@@ -12,7 +12,7 @@ use hawcx::delegation::{
 };
 use hawcx::jose::b64;
 use reqwest::header::{HeaderMap, HeaderValue};
-use support::*;
+use delegation_support::*;
 
 const KAT_TS: i64 = 1_700_000_000;
 const KAT_PAYLOAD: &[u8] = br#"{"userid":"alice@example.com","mfa_method":"email"}"#;

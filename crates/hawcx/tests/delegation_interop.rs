@@ -7,7 +7,7 @@
 //! Needs `HAWCX_PEER_V1_PYTHON` / `HAWCX_PEER_V2_PYTHON` (venv pythons with the packages).
 //! Unset: the test prints a skip line, or panics when `HAWCX_REQUIRE_PEERS=1`.
 
-mod support;
+mod delegation_support;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -21,7 +21,7 @@ use hawcx::delegation::{
 use hawcx::jose::{self, Curve, JwkSet, b64};
 use hawcx::management::{BearerSigner, IssuerKeys, JwtBearerTransport, ResponseSignatureVerifier};
 use serde_json::{Value, json};
-use support::*;
+use delegation_support::*;
 
 const RSA_PEM: &str = include_str!("interop/rsa_test_key.pem");
 

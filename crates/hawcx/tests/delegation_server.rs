@@ -5,7 +5,7 @@
 //! calls on both transports, the fail-closed reply handling and the JWKS refetch cooldown
 //! are asserted, payload fields included.
 
-mod support;
+mod delegation_support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -26,7 +26,7 @@ use hawcx::management::{
     ResponseSignatureVerifier, SignatureFailure, StepUpClient, StepUpPurpose,
 };
 use serde_json::{Value, json};
-use support::*;
+use delegation_support::*;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum ReplyMode {
