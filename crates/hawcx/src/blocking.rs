@@ -75,7 +75,6 @@ impl RemoteJwkSet {
     }
 }
 
-<<<<<<< HEAD
 /// Blocking twin of [`crate::delegation::HawcxDelegationClient`]: the same operations, run
 /// on the shared blocking runtime. Errors come wrapped in [`Error::Delegation`] (or
 /// [`Error::BlockingInRuntime`] when called from inside a runtime).
@@ -282,7 +281,5 @@ mod management_blocking {
         }
     }
 }
-=======
 /// Blocking twins of [`crate::oidc`].
 pub mod oidc;
->>>>>>> main

@@ -13,6 +13,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
+use delegation_support::*;
 use hawcx::SigningKey;
 use hawcx::delegation::{
     self, Credentials, RsaPrivateKey, Signer, SpSigningKey, Verifier, VerifyKey, X25519PrivateKey,
@@ -21,7 +22,6 @@ use hawcx::delegation::{
 use hawcx::jose::{self, Curve, JwkSet, b64};
 use hawcx::management::{BearerSigner, IssuerKeys, JwtBearerTransport, ResponseSignatureVerifier};
 use serde_json::{Value, json};
-use delegation_support::*;
 
 const RSA_PEM: &str = include_str!("interop/rsa_test_key.pem");
 
