@@ -3,7 +3,9 @@
 //! accepted), from raw 32-byte values, or generated.
 //!
 //! Keys are parsed once, at load, so requests never re-parse key material (the official
-//! package re-parses on every call). Private keys zeroize on drop and print as `[redacted]`.
+//! package re-parses on every call). Private keys print as `[redacted]`; aws-lc cleanses
+//! key material when a key is freed, and every transient copy (raw seeds, PKCS#8 DER, PEM
+//! text) lives in a `Zeroizing` buffer.
 
 use std::fmt;
 
@@ -480,7 +482,7 @@ impl RsaPrivateKey {
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, Error> {
         let pair = RsaKeyPair::from_pkcs8(der)
             .map_err(|_| Error::crypto("RSA PKCS#8 key rejected (2048-8192 bits required)"))?;
-        Ok(RsaPrivateKey { pair })
+        RsaPrivateKey::checked(pair)
     }
 
     /// From PEM: PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`).
@@ -493,12 +495,23 @@ impl RsaPrivateKey {
             "RSA PRIVATE KEY" => {
                 let pair = RsaKeyPair::from_der(&der)
                     .map_err(|_| Error::crypto("RSA PKCS#1 key rejected"))?;
-                Ok(RsaPrivateKey { pair })
+                RsaPrivateKey::checked(pair)
             }
             _ => Err(Error::crypto(
                 "RSA private key: expected a PRIVATE KEY block",
             )),
         }
+    }
+
+    /// Applies the public-key rules (size, exponent, ROCA) at load, so a weak key is refused
+    /// here and [`RsaPrivateKey::public_key`] cannot fail later.
+    fn checked(pair: RsaKeyPair) -> Result<Self, Error> {
+        let der = pair
+            .public_key()
+            .as_der()
+            .map_err(|_| Error::crypto("RSA public key could not be encoded"))?;
+        RsaPublicKey::from_spki_der(der.as_ref())?;
+        Ok(RsaPrivateKey { pair })
     }
 
     /// PKCS#8 PEM (`BEGIN PRIVATE KEY`).
@@ -510,7 +523,8 @@ impl RsaPrivateKey {
 
     /// The matching public key.
     pub fn public_key(&self) -> RsaPublicKey {
-        // Invariant: the public half of a key aws-lc-rs accepted is well formed.
+        // Invariant: every constructor ran `checked` (or generated a fresh 2048-bit key), so
+        // the public half encodes and passes the public-key rules.
         let der = self
             .pair
             .public_key()
