@@ -378,6 +378,12 @@ fn reply_rules() {
         (e.code(), e.kind()),
         ("delegation.bad_signature", ErrorKind::Response)
     );
+    r.headers
+        .insert("x-key-id", HeaderValue::from_bytes(b"\xff").unwrap());
+    assert_eq!(
+        open(&r, now).unwrap_err().code(),
+        "delegation.bad_signature"
+    );
     r.headers.remove("x-key-id");
     assert_eq!(open(&r, now).unwrap()["a"], 1);
     let mut r = signed_reply(200, &serde_json::json!({}), now);

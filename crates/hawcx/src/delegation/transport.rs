@@ -219,7 +219,11 @@ impl EciesTransport {
                 allowed_secs: self.clock_skew.as_secs(),
             });
         }
-        let kid = headers.get("x-key-id").and_then(|v| v.to_str().ok());
+        // A present but unreadable key id must not fall back to the single-key default.
+        let kid = match headers.get("x-key-id") {
+            None => None,
+            Some(v) => Some(v.to_str().map_err(|_| Error::BadResponseSignature)?),
+        };
         self.verifier
             .verify(body, ts, sig, alg, kid)
             .map_err(|_| Error::BadResponseSignature)?;
