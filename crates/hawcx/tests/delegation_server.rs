@@ -714,3 +714,44 @@ fn blocking_facade() {
         .unwrap_err();
     assert_eq!(e.code(), "usage.blocking_in_runtime");
 }
+
+#[tokio::test]
+async fn issuer_keys_unavailable_fails_closed() {
+    let srv = start().await;
+    // The JWKS URL points at a closed port: no key can be had, so no reply is trusted.
+    let c = srv.bearer_client(
+        ResponseSignatureVerifier::from_jwks_url("http://127.0.0.1:9/jwks.json").unwrap(),
+    );
+    let e = c.consume_receipt("r").await.unwrap_err();
+    assert_eq!(
+        e.signature_failure(),
+        Some(SignatureFailure::KeysUnavailable)
+    );
+    assert_eq!(e.kind(), ErrorKind::Response);
+}
+
+#[test]
+fn blocking_step_up_facade() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let srv = rt.block_on(start());
+    let blob = hawcx::delegation::generate_credential_blob(
+        SP_KID,
+        IDP_KID,
+        &[1; 32],
+        &[2; 32],
+        &fixed_keys().idp_ed.public_key().to_raw(),
+        &fixed_keys().idp_x.public_key().to_raw(),
+    )
+    .unwrap();
+    let hawcx = hawcx::blocking::Hawcx::new("cfg-1", &blob, &srv.base).unwrap();
+    let r = hawcx
+        .start_step_up(
+            "alice",
+            StepUpPurpose::ChangeMfaMethod(HxAuthMfaMethod::SmsOtp),
+        )
+        .unwrap();
+    assert_eq!(r.expires_in, 60);
+    assert!(hawcx.consume_step_up("receipt").unwrap().ok);
+    let e = hawcx.consume_step_up("").unwrap_err();
+    assert_eq!(e.code(), "management.invalid_argument");
+}
