@@ -14,7 +14,7 @@ use super::Error;
 use super::response_signature::ResponseSignatureVerifier;
 use crate::delegation::unix_now;
 use crate::http::{self, HttpClient, Url};
-use crate::jose::{self, Algorithm, SigningKey, b64};
+use crate::jose::{Algorithm, SigningKey, b64};
 use crate::jwks::{Clock, SystemClock};
 
 /// Default bearer JWT lifetime (60 s).
@@ -43,6 +43,15 @@ pub struct BearerSigner {
     key: SigningKey,
     client_id: String,
     ttl: Duration,
+    /// The constant protected header, base64url-encoded once (it depends only on `kid`).
+    header_b64: String,
+}
+
+#[derive(Serialize)]
+struct BearerHeader<'a> {
+    alg: &'a str,
+    kid: &'a str,
+    typ: &'a str,
 }
 
 impl BearerSigner {
@@ -60,10 +69,17 @@ impl BearerSigner {
         if kid.is_empty() || client_id.is_empty() {
             return Err(Error::invalid("kid and client_id are required"));
         }
+        let header = serde_json::to_vec(&BearerHeader {
+            alg: "EdDSA",
+            kid,
+            typ: "JWT",
+        })
+        .map_err(|_| Error::Signing("header is not serialisable".into()))?;
         Ok(BearerSigner {
             key: key.with_kid(kid),
             client_id: client_id.to_owned(),
             ttl: DEFAULT_JWT_TTL,
+            header_b64: b64::encode(header),
         })
     }
 
@@ -96,7 +112,19 @@ impl BearerSigner {
             jti: &jti,
             body_sha256: &body_sha256,
         };
-        jose::sign_jwt(&claims, &self.key).map_err(|e| Error::Signing(e.to_string()))
+        let payload = serde_json::to_vec(&claims)
+            .map_err(|_| Error::Signing("claims are not serialisable".into()))?;
+        let mut token = String::with_capacity(self.header_b64.len() + payload.len() * 4 / 3 + 96);
+        token.push_str(&self.header_b64);
+        token.push('.');
+        b64::encode_into(&payload, &mut token);
+        let sig = self
+            .key
+            .sign(token.as_bytes())
+            .map_err(|e| Error::Signing(e.to_string()))?;
+        token.push('.');
+        b64::encode_into(&sig, &mut token);
+        Ok(token)
     }
 }
 
