@@ -479,6 +479,12 @@ impl Hawcx {
         Ok(Hawcx { client })
     }
 
+    /// The facade over any configured client, e.g. the preferred JWT-bearer transport from
+    /// [`StepUpClient::with_private_key_jwt`].
+    pub fn from_client(client: StepUpClient) -> Hawcx {
+        Hawcx { client }
+    }
+
     /// The underlying step-up client.
     pub fn client(&self) -> &StepUpClient {
         &self.client
