@@ -1,4 +1,7 @@
 //! The facade error: every module's error under one type with a stable [`Error::code`].
+//!
+//! The Python package maps codes onto the guide's exception classes; the axum integration
+//! maps them onto HTTP statuses. Both rely on the codes, never on message text.
 
 /// Any error this crate returns.
 #[derive(Debug, thiserror::Error)]
@@ -10,6 +13,14 @@ pub enum Error {
     /// Remote JWK Set fetching.
     #[error(transparent)]
     Jwks(#[from] crate::jwks::Error),
+    /// Transport and URL safety.
+    #[error(transparent)]
+    Http(#[from] crate::http::Error),
+    /// A blocking call was made from inside an async runtime, where it would deadlock.
+    #[error(
+        "blocking call made inside an async runtime; use the async API or tokio::task::spawn_blocking"
+    )]
+    BlockingInRuntime,
 }
 
 impl Error {
@@ -18,6 +29,8 @@ impl Error {
         match self {
             Error::Jose(e) => e.code(),
             Error::Jwks(e) => e.code(),
+            Error::Http(e) => e.code(),
+            Error::BlockingInRuntime => "usage.blocking_in_runtime",
         }
     }
 }

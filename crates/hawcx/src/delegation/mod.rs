@@ -1,1 +1,116 @@
-//! Placeholder: filled by its own issue.
+//! Delegation: the SP ↔ IdP channel of PROTOCOL.md §2–3. Keys and the credential blob,
+//! the ECIES envelope, detached signatures, the signed-and-encrypted transport, and the
+//! integration guide's MFA client ([`HawcxDelegationClient`]).
+//!
+//! Data flows one way: [`client`] validates arguments and builds payloads → [`transport`]
+//! seals ([`ecies`]) and signs ([`signature`]) them, POSTs through [`crate::http`], then
+//! checks the reply's headers, clock skew and signature before opening it. Everything up to
+//! the POST is pure and usable by the emulator for its side of the protocol.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), hawcx::delegation::Error> {
+//! use hawcx::delegation::{HawcxDelegationClient, MfaMethod};
+//!
+//! let client = HawcxDelegationClient::from_env()?;
+//! let started = client
+//!     .initiate_mfa_change("alice@example.com", MfaMethod::Email, None, None)
+//!     .await?;
+//! println!("session {}", started.session_id);
+//! # Ok(()) }
+//! ```
+
+pub mod blob;
+pub mod client;
+pub mod ecies;
+mod error;
+pub mod keys;
+pub mod signature;
+pub mod transport;
+
+pub use blob::{Credentials, generate_credential_blob, parse_credential_blob};
+pub use client::{FromKeys, HawcxDelegationClient, MfaMethod, SuggestedMfa};
+pub use error::{Error, ErrorKind, MAX_BODY_EXCERPT_CHARS};
+pub use keys::{
+    Ed25519PrivateKey, Ed25519PublicKey, GeneratedKeys, RsaPrivateKey, RsaPublicKey,
+    SpSigningKey, VerifyKey, X25519PrivateKey, X25519PublicKey,
+};
+pub use signature::{DetachedSignature, SignatureAlg, Signer, Verifier};
+pub use transport::{EciesTransport, SealedRequest};
+
+pub(crate) use error::excerpt;
+
+/// Decodes base64url with or without `=` padding, as the protocol's decoders must
+/// (PROTOCOL.md conventions). The standard alphabet is refused.
+pub(crate) fn b64_decode_lenient(text: &str) -> Option<Vec<u8>> {
+    let unpadded = match text.len() % 4 {
+        0 => text
+            .strip_suffix("==")
+            .or_else(|| text.strip_suffix('='))
+            .unwrap_or(text),
+        _ => text,
+    };
+    crate::jose::b64::decode(unpadded)
+}
+
+/// Compact JSON with non-ASCII escaped as `\uXXXX`, byte-identical to Python's
+/// `json.dumps(..., separators=(",", ":"))` (whose `ensure_ascii` defaults to true), so
+/// envelopes and blobs match the official package's for the same input.
+pub(crate) fn json_ascii(value: &impl serde::Serialize) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::with_capacity(128);
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, AsciiFormatter);
+    value
+        .serialize(&mut ser)
+        .map_err(|_| Error::invalid("payload is not serialisable as JSON"))?;
+    Ok(out)
+}
+
+struct AsciiFormatter;
+
+impl serde_json::ser::Formatter for AsciiFormatter {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        if fragment.is_ascii() {
+            return writer.write_all(fragment.as_bytes());
+        }
+        let mut units = [0u16; 2];
+        for c in fragment.chars() {
+            if c.is_ascii() {
+                writer.write_all(&[c as u8])?;
+            } else {
+                for unit in c.encode_utf16(&mut units) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The current Unix time in whole seconds from `clock`.
+pub(crate) fn unix_now(clock: &dyn crate::jwks::Clock) -> i64 {
+    i64::try_from(clock.now().as_secs()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_json_matches_python() {
+        let v = serde_json::json!({"a": "é😀\u{1f}/", "b": [1, true, null]});
+        assert_eq!(
+            String::from_utf8(json_ascii(&v).unwrap()).unwrap(),
+            r#"{"a":"\u00e9\ud83d\ude00\u001f/","b":[1,true,null]}"#
+        );
+    }
+
+    #[test]
+    fn lenient_b64() {
+        assert_eq!(b64_decode_lenient("AQ==").unwrap(), vec![1]);
+        assert_eq!(b64_decode_lenient("AQ").unwrap(), vec![1]);
+        assert!(b64_decode_lenient("A+/w").is_none());
+    }
+}

@@ -1,1 +1,230 @@
-//! HTTP.
+//! The SDK's only way out to the network: one pooled HTTP client (keep-alive, no redirects,
+//! connect and request timeouts), bounded response bodies, and the URL rules of
+//! PROTOCOL.md §5.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+
+mod url_rules;
+
+pub use url::Url;
+pub use url_rules::{UrlError, check_base_url, check_url, join_endpoint, redact};
+
+/// Default cap on any response body the SDK reads (1 MiB).
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Transport failures. Messages carry the redacted URL (no userinfo or query), never bodies
+/// with secrets.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The URL broke a safety rule.
+    #[error("refused URL: {0}")]
+    Url(#[from] UrlError),
+    /// The request did not finish within its timeout.
+    #[error("request to {url} timed out after {timeout:?}")]
+    Timeout {
+        /// Redacted URL.
+        url: String,
+        /// The timeout that elapsed.
+        timeout: Duration,
+    },
+    /// The connection could not be opened.
+    #[error("could not connect to {url}; is the server running and the URL right?")]
+    Connect {
+        /// Redacted URL.
+        url: String,
+    },
+    /// Any other transport failure.
+    #[error("request to {url} failed: {reason}")]
+    Network {
+        /// Redacted URL.
+        url: String,
+        /// A short description (no body, no headers).
+        reason: String,
+    },
+    /// The response body exceeded the cap.
+    #[error("response from {url} exceeds the {limit}-byte limit")]
+    TooLarge {
+        /// Redacted URL.
+        url: String,
+        /// The cap.
+        limit: usize,
+    },
+}
+
+impl Error {
+    /// Stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Url(_) => "http.invalid_url",
+            Error::Timeout { .. } => "http.timeout",
+            Error::Connect { .. } => "http.connect",
+            Error::Network { .. } => "http.network",
+            Error::TooLarge { .. } => "http.too_large",
+        }
+    }
+
+    /// Classifies a reqwest error without leaking its URL's query or userinfo.
+    pub(crate) fn from_reqwest(err: reqwest::Error, url: &Url, timeout: Duration) -> Error {
+        let url = redact(url);
+        if err.is_timeout() {
+            Error::Timeout { url, timeout }
+        } else if err.is_connect() {
+            Error::Connect { url }
+        } else {
+            let reason = if err.is_body() || err.is_decode() {
+                "the response body could not be read"
+            } else if err.is_request() {
+                "the request could not be sent"
+            } else {
+                "transport error"
+            };
+            Error::Network {
+                url,
+                reason: reason.to_owned(),
+            }
+        }
+    }
+}
+
+/// A cheaply clonable pooled client. Every SDK component shares [`HttpClient::shared`]
+/// unless the caller supplies one, so connections are reused across calls.
+#[derive(Clone, Debug)]
+pub struct HttpClient {
+    inner: reqwest::Client,
+}
+
+impl HttpClient {
+    /// The process-wide client: keep-alive pool, no redirects, 5 s connect timeout.
+    pub fn shared() -> HttpClient {
+        static SHARED: OnceLock<HttpClient> = OnceLock::new();
+        SHARED
+            .get_or_init(|| HttpClient::new(DEFAULT_CONNECT_TIMEOUT))
+            .clone()
+    }
+
+    /// A new client with its own pool.
+    pub fn new(connect_timeout: Duration) -> HttpClient {
+        let inner = reqwest::Client::builder()
+            // Token, discovery and key endpoints must answer themselves: following a
+            // redirect would let a compromised endpoint point us anywhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_nodelay(true)
+            .user_agent(concat!("hawcx-rs/", env!("CARGO_PKG_VERSION")))
+            .build()
+            // Invariant: building only fails when the TLS backend cannot initialise,
+            // which is a broken installation, not a runtime condition.
+            .expect("TLS backend initialises");
+        HttpClient { inner }
+    }
+
+    /// The underlying reqwest client, for building requests.
+    pub fn reqwest(&self) -> &reqwest::Client {
+        &self.inner
+    }
+
+    /// Sends `request` with a whole-request `timeout` and reads at most `max_body` bytes.
+    pub async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        url: &Url,
+        timeout: Duration,
+        max_body: usize,
+    ) -> Result<Response, Error> {
+        let work = async {
+            let resp = request
+                .send()
+                .await
+                .map_err(|e| Error::from_reqwest(e, url, timeout))?;
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let body = read_limited(resp, url, timeout, max_body).await?;
+            Ok(Response {
+                status,
+                headers,
+                body,
+            })
+        };
+        match tokio::time::timeout(timeout, work).await {
+            Ok(result) => result,
+            Err(_) => Err(Error::Timeout {
+                url: redact(url),
+                timeout,
+            }),
+        }
+    }
+}
+
+/// A fully read response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// HTTP status code.
+    pub status: u16,
+    /// Response headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body, at most the requested cap.
+    pub body: Bytes,
+}
+
+impl Response {
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// A header as text, if present and visible ASCII.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The first `max` characters of the body, for error messages about non-JSON replies.
+    pub fn body_excerpt(&self, max: usize) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        let mut out: String = text
+            .chars()
+            .take(max)
+            .filter(|c| !c.is_control() || *c == ' ')
+            .collect();
+        if text.chars().count() > max {
+            out.push('…');
+        }
+        out
+    }
+}
+
+async fn read_limited(
+    mut resp: reqwest::Response,
+    url: &Url,
+    timeout: Duration,
+    max_body: usize,
+) -> Result<Bytes, Error> {
+    let too_large = || Error::TooLarge {
+        url: redact(url),
+        limit: max_body,
+    };
+    if resp
+        .content_length()
+        .is_some_and(|len| len > max_body as u64)
+    {
+        return Err(too_large());
+    }
+    let mut buf = BytesMut::with_capacity(resp.content_length().map_or(8 * 1024, |l| l as usize));
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| Error::from_reqwest(e, url, timeout))?
+    {
+        if buf.len() + chunk.len() > max_body {
+            return Err(too_large());
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}

@@ -270,3 +270,9 @@ pub fn sign_jwt(claims: &impl serde::Serialize, key: &SigningKey) -> Result<Stri
     extra.insert("typ".into(), "JWT".into());
     sign_jws(&payload, key, &extra)
 }
+
+/// The `kid` of a token's header, after the same structural checks verification applies.
+/// Used to pick a key set before verifying; the value is not trusted for anything else.
+pub fn peek_kid(token: &str, max_size: usize) -> Result<Option<String>, Error> {
+    Ok(parse(token, max_size)?.header.kid)
+}

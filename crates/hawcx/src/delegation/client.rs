@@ -1,0 +1,744 @@
+//! The integration guide's MFA and device-management client (PROTOCOL.md §3), API-compatible
+//! with the 1.0 `HawcxDelegationClient`: the same nine operations, the same client-side
+//! validation (raised before any I/O as [`Error::InvalidArgument`], Python's `ValueError`),
+//! and `from_env` / an optional `base_url`, which 1.0 documented but lacked.
+//!
+//! Replies are typed; fields the server adds beyond the documented ones are kept in `extra`.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::keys::{SpSigningKey, VerifyKey, X25519PrivateKey, X25519PublicKey};
+use super::signature::{Signer, Verifier};
+use super::transport::{DEFAULT_CLOCK_SKEW, DEFAULT_TIMEOUT, EciesTransport};
+use super::Error;
+
+/// The default key id on both sides (`kid` and `idp_kid` of 1.0's `from_keys`).
+pub const DEFAULT_KID: &str = "hawcx";
+
+/// Endpoint paths of PROTOCOL.md §3.
+pub mod endpoints {
+    /// Start an MFA method change.
+    pub const INITIATE: &str = "/hc_auth/v5/update/initiate";
+    /// Confirm it with the OTP.
+    pub const VERIFY: &str = "/hc_auth/v5/update/verify";
+    /// Read the user's stored credentials.
+    pub const GET_CREDS: &str = "/hc_auth/v5/update/get-creds";
+    /// Set the suggested MFA policy.
+    pub const SET_SUGGEST_MFA: &str = "/hc_auth/v5/update/set-suggest-mfa";
+    /// Read the suggested MFA policy.
+    pub const GET_SUGGESTED_MFA: &str = "/hc_auth/v5/update/get-suggested-mfa";
+    /// List devices.
+    pub const DEVICES: &str = "/hc_auth/v5/manage/devices";
+    /// Revoke a device.
+    pub const REVOKE: &str = "/hc_auth/v5/manage/revoke";
+    /// Un-revoke a device.
+    pub const UNREVOKE: &str = "/hc_auth/v5/manage/unrevoke";
+    /// Delete a device.
+    pub const DELETE: &str = "/hc_auth/v5/manage/delete";
+}
+
+/// An MFA method (the guide's `MfaMethod`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MfaMethod {
+    /// One-time code by email.
+    Email,
+    /// One-time code by SMS; needs a phone number.
+    Sms,
+    /// Authenticator app (TOTP).
+    Totp,
+}
+
+impl MfaMethod {
+    /// The wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MfaMethod::Email => "email",
+            MfaMethod::Sms => "sms",
+            MfaMethod::Totp => "totp",
+        }
+    }
+}
+
+impl fmt::Display for MfaMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for MfaMethod {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "email" => Ok(MfaMethod::Email),
+            "sms" => Ok(MfaMethod::Sms),
+            "totp" => Ok(MfaMethod::Totp),
+            other => Err(Error::invalid(format!(
+                "Invalid mfa_method '{}'. Must be one of: email, sms, totp",
+                super::keys::printable(other)
+            ))),
+        }
+    }
+}
+
+/// The suggested-MFA policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuggestedMfa {
+    /// Never suggest MFA.
+    None,
+    /// Always suggest it.
+    Always,
+    /// Suggest it on risky logins.
+    RiskOnly,
+}
+
+impl SuggestedMfa {
+    /// The wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuggestedMfa::None => "none",
+            SuggestedMfa::Always => "always",
+            SuggestedMfa::RiskOnly => "risk_only",
+        }
+    }
+}
+
+impl FromStr for SuggestedMfa {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s {
+            "none" => Ok(SuggestedMfa::None),
+            "always" => Ok(SuggestedMfa::Always),
+            "risk_only" => Ok(SuggestedMfa::RiskOnly),
+            other => Err(Error::invalid(format!(
+                "Invalid suggested_mfa value: '{}'. Must be one of: none, always, risk_only",
+                super::keys::printable(other)
+            ))),
+        }
+    }
+}
+
+/// A secret string from a reply (OTP in test mode, TOTP secret): prints as `[redacted]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretString(zeroize::Zeroizing<String>);
+
+impl<'de> Deserialize<'de> for SecretString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|s| SecretString(zeroize::Zeroizing::new(s)))
+    }
+}
+
+impl SecretString {
+    /// The secret text. Do not log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Reply of `initiate_mfa_change`.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct InitiateResponse {
+    /// The session to pass to `verify_mfa_change`.
+    pub session_id: String,
+    /// TOTP only: the shared secret to show the user.
+    pub totp_secret: Option<SecretString>,
+    /// TOTP only: the `otpauth://` URI for QR codes (contains the secret).
+    pub otpauth_uri: Option<SecretString>,
+    /// Test mode only: the OTP that was sent.
+    pub otp: Option<SecretString>,
+    /// Other members.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Reply of `verify_mfa_change`.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct VerifyResponse {
+    /// Human-readable result.
+    pub detail: Option<String>,
+    /// `"success"` when the change was applied (the guide checks this).
+    pub status: Option<String>,
+    /// The method now in force.
+    pub mfa_changed_to: Option<String>,
+    /// Other members.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl VerifyResponse {
+    /// Whether `status == "success"`, as the guide tests.
+    pub fn is_success(&self) -> bool {
+        self.status.as_deref() == Some("success")
+    }
+}
+
+/// Reply of `get_user_credentials`.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct UserCredentials {
+    /// The MFA method, `none` when MFA is off.
+    pub mfa_method: Option<String>,
+    /// The contact (phone or email) the OTPs go to.
+    pub contact: Option<String>,
+    /// Other members.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl UserCredentials {
+    /// The guide's `mfaEnabled`: a method is set and is not `none`.
+    pub fn is_mfa_enabled(&self) -> bool {
+        self.mfa_method.as_deref().is_some_and(|m| m != "none")
+    }
+}
+
+/// Reply of `set_suggested_mfa`.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct SetSuggestedMfaResponse {
+    /// Whether the policy was stored.
+    pub success: Option<bool>,
+    /// Human-readable result.
+    pub detail: Option<String>,
+    /// Other members.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Reply of `get_suggested_mfa`.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct SuggestedMfaResponse {
+    /// The policy, or `None` when unset.
+    pub suggested_mfa: Option<String>,
+    /// Other members.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One registered device.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct Device {
+    /// The device handle used by revoke/unrevoke/delete.
+    pub h2index: String,
+    /// Whether the device is revoked.
+    #[serde(default)]
+    pub revoked: bool,
+    /// Free-form metadata (platform, name, …).
+    #[serde(default)]
+    pub device_metadata: Value,
+    /// Last login attempt, as sent.
+    #[serde(default)]
+    pub last_attempted_login: Value,
+    /// Registration time, as sent.
+    #[serde(default)]
+    pub created_at: Value,
+    /// Other members.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Reply of `list_user_devices`.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct DevicesResponse {
+    /// The user.
+    pub userid: Option<String>,
+    /// The devices.
+    #[serde(default)]
+    pub devices: Vec<Device>,
+    /// The count the server reports.
+    pub total_devices: Option<u64>,
+    /// Human-readable result.
+    pub detail: Option<String>,
+    /// Other members.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Reply of the device operations that only report a result.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct DetailResponse {
+    /// Human-readable result.
+    pub detail: Option<String>,
+    /// Other members.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The arguments of 1.0's `from_keys`, with its defaults: PEM keys (literal `\n` accepted),
+/// `sp_id`, and optional `base_url` (see [`HawcxDelegationClient::from_keys`]), `api_key`,
+/// `timeout` (15 s), `kid` and `idp_kid` (both `hawcx`).
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct FromKeys {
+    /// The SP's Ed25519 (or RSA) private key, PKCS#8 PEM.
+    pub sp_signing_key: String,
+    /// The SP's X25519 private key, PKCS#8 PEM.
+    pub sp_encryption_key: String,
+    /// The IdP's Ed25519 (or RSA) public key, SPKI PEM.
+    pub idp_verify_key: String,
+    /// The IdP's X25519 public key, SPKI PEM.
+    pub idp_encryption_key: String,
+    /// The SP id (`X-SP-Id`), normally the OAuth client id.
+    pub sp_id: String,
+    /// The Hawcx API base URL.
+    pub base_url: Option<String>,
+    /// Sent as the `apikey` header when set.
+    pub api_key: Option<String>,
+    /// Whole-request timeout. Default 15 s.
+    pub timeout: Duration,
+    /// Our key id (`X-Key-Id`). Default `hawcx`.
+    pub kid: String,
+    /// The IdP's key id expected on replies. Default `hawcx`.
+    pub idp_kid: String,
+    /// Maximum reply clock skew. Default 300 s.
+    pub clock_skew: Duration,
+}
+
+impl fmt::Debug for FromKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FromKeys")
+            .field("sp_id", &self.sp_id)
+            .field("base_url", &self.base_url)
+            .field("kid", &self.kid)
+            .field("idp_kid", &self.idp_kid)
+            .field("keys", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
+impl FromKeys {
+    /// The four PEM keys and the SP id, everything else at its default.
+    pub fn new(
+        sp_signing_key: impl Into<String>,
+        sp_encryption_key: impl Into<String>,
+        idp_verify_key: impl Into<String>,
+        idp_encryption_key: impl Into<String>,
+        sp_id: impl Into<String>,
+    ) -> FromKeys {
+        FromKeys {
+            sp_signing_key: sp_signing_key.into(),
+            sp_encryption_key: sp_encryption_key.into(),
+            idp_verify_key: idp_verify_key.into(),
+            idp_encryption_key: idp_encryption_key.into(),
+            sp_id: sp_id.into(),
+            base_url: None,
+            api_key: None,
+            timeout: DEFAULT_TIMEOUT,
+            kid: DEFAULT_KID.to_owned(),
+            idp_kid: DEFAULT_KID.to_owned(),
+            clock_skew: DEFAULT_CLOCK_SKEW,
+        }
+    }
+
+    /// Sets the base URL.
+    pub fn with_base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// Sets the API key.
+    pub fn with_api_key(mut self, api_key: impl Into<String>) -> Self {
+        self.api_key = Some(api_key.into());
+        self
+    }
+
+    /// Sets the timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets our key id.
+    pub fn with_kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = kid.into();
+        self
+    }
+
+    /// Sets the IdP's key id.
+    pub fn with_idp_kid(mut self, idp_kid: impl Into<String>) -> Self {
+        self.idp_kid = idp_kid.into();
+        self
+    }
+
+    /// Sets the maximum reply clock skew.
+    pub fn with_clock_skew(mut self, skew: Duration) -> Self {
+        self.clock_skew = skew;
+        self
+    }
+}
+
+/// The environment variables [`HawcxDelegationClient::from_env`] reads (the guide's names).
+pub mod env {
+    /// SP Ed25519 private key, PKCS#8 PEM.
+    pub const SP_ED25519_PRIVATE_KEY_PEM: &str = "SP_ED25519_PRIVATE_KEY_PEM";
+    /// SP X25519 private key, PKCS#8 PEM.
+    pub const SP_X25519_PRIVATE_KEY_PEM: &str = "SP_X25519_PRIVATE_KEY_PEM";
+    /// IdP Ed25519 public key, SPKI PEM.
+    pub const IDP_ED25519_PUBLIC_KEY_PEM: &str = "IDP_ED25519_PUBLIC_KEY_PEM";
+    /// IdP X25519 public key, SPKI PEM.
+    pub const IDP_X25519_PUBLIC_KEY_PEM: &str = "IDP_X25519_PUBLIC_KEY_PEM";
+    /// The OAuth client id, used as the SP id.
+    pub const OAUTH_CLIENT_ID: &str = "OAUTH_CLIENT_ID";
+    /// The Hawcx API base URL.
+    pub const HAWCX_BASE_URL: &str = "HAWCX_BASE_URL";
+    /// The OAuth issuer; its origin is the base URL when `HAWCX_BASE_URL` is unset.
+    pub const OAUTH_ISSUER: &str = "OAUTH_ISSUER";
+}
+
+/// The guide's MFA client. Cheap to clone; share one per process.
+#[derive(Clone, Debug)]
+pub struct HawcxDelegationClient {
+    transport: Arc<EciesTransport>,
+    api_key: Option<reqwest::header::HeaderValue>,
+}
+
+#[derive(Serialize)]
+struct Initiate<'a> {
+    userid: &'a str,
+    mfa_method: MfaMethod,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contact: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mfa_change_to: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct VerifyOtp<'a> {
+    userid: &'a str,
+    session_id: &'a str,
+    otp: &'a str,
+}
+
+#[derive(Serialize)]
+struct UserOnly<'a> {
+    userid: &'a str,
+}
+
+#[derive(Serialize)]
+struct SetSuggest<'a> {
+    userid: &'a str,
+    suggested_mfa: &'a str,
+}
+
+#[derive(Serialize)]
+struct DeviceRef<'a> {
+    userid: &'a str,
+    h2index: &'a str,
+}
+
+/// The base URL when none is given: `HAWCX_BASE_URL`, else the origin of `OAUTH_ISSUER`.
+fn base_url_from(lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, Error> {
+    if let Some(url) = lookup(env::HAWCX_BASE_URL).filter(|v| !v.trim().is_empty()) {
+        return Ok(url.trim().to_owned());
+    }
+    if let Some(issuer) = lookup(env::OAUTH_ISSUER).filter(|v| !v.trim().is_empty()) {
+        let url = crate::http::check_url(issuer.trim())
+            .map_err(|e| Error::invalid(format!("OAUTH_ISSUER is not a usable URL: {e}")))?;
+        return Ok(url.origin().ascii_serialization());
+    }
+    Err(Error::invalid(
+        "base_url is required: pass it, or set HAWCX_BASE_URL (or OAUTH_ISSUER)",
+    ))
+}
+
+impl HawcxDelegationClient {
+    /// Builds the client from PEM keys, as 1.0's `from_keys` does. The signing key may be
+    /// Ed25519 or RSA (then requests are signed RSA-PSS); the IdP key likewise.
+    ///
+    /// With no `base_url`, `HAWCX_BASE_URL` is used, else the origin of `OAUTH_ISSUER`
+    /// (1.0 required `base_url` although the guide's example omits it).
+    ///
+    /// # Errors
+    /// [`Error::Crypto`] for a key that does not load; [`Error::InvalidArgument`] for a
+    /// missing base URL or bad header value; [`Error::UnsafeUrl`] for a base URL that breaks
+    /// the URL rules.
+    pub fn from_keys(args: FromKeys) -> Result<HawcxDelegationClient, Error> {
+        Self::from_keys_with_env(args, &|name| std::env::var(name).ok())
+    }
+
+    fn from_keys_with_env(
+        args: FromKeys,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<HawcxDelegationClient, Error> {
+        let signing = SpSigningKey::from_pem(&args.sp_signing_key)?;
+        let decrypt = X25519PrivateKey::from_pem(&args.sp_encryption_key)?;
+        let verify = VerifyKey::from_pem(&args.idp_verify_key)?;
+        let encrypt = X25519PublicKey::from_pem(&args.idp_encryption_key)?;
+        if args.idp_kid.is_empty() {
+            return Err(Error::invalid("idp_kid must not be empty"));
+        }
+        let base_url = match args.base_url.filter(|b| !b.trim().is_empty()) {
+            Some(b) => b,
+            None => base_url_from(lookup)?,
+        };
+        let transport = EciesTransport::new(
+            &base_url,
+            Signer::new(signing, Some(args.kid)),
+            Verifier::single(args.idp_kid, verify)?,
+            encrypt,
+            decrypt,
+        )?
+        .with_sp_id(&args.sp_id)?
+        .with_timeout(args.timeout)
+        .with_clock_skew(args.clock_skew);
+        Self::from_transport(transport, args.api_key.as_deref())
+    }
+
+    /// Reads the guide's variables (see [`env`]): the four PEM keys, `OAUTH_CLIENT_ID` as
+    /// the SP id, and `HAWCX_BASE_URL` (else the origin of `OAUTH_ISSUER`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] naming a missing variable, plus those of
+    /// [`HawcxDelegationClient::from_keys`].
+    pub fn from_env() -> Result<HawcxDelegationClient, Error> {
+        Self::from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// [`HawcxDelegationClient::from_env`] reading variables through `lookup` (tests,
+    /// secret managers).
+    pub fn from_env_with(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<HawcxDelegationClient, Error> {
+        let need = |name: &str| {
+            lookup(name)
+                .filter(|v| !v.trim().is_empty())
+                .ok_or_else(|| Error::invalid(format!("missing required environment variable {name}")))
+        };
+        let args = FromKeys::new(
+            need(env::SP_ED25519_PRIVATE_KEY_PEM)?,
+            need(env::SP_X25519_PRIVATE_KEY_PEM)?,
+            need(env::IDP_ED25519_PUBLIC_KEY_PEM)?,
+            need(env::IDP_X25519_PUBLIC_KEY_PEM)?,
+            need(env::OAUTH_CLIENT_ID)?,
+        )
+        .with_base_url(base_url_from(&lookup)?);
+        Self::from_keys_with_env(args, &lookup)
+    }
+
+    /// Wraps an already configured transport (custom keys, headers, HTTP client or clock).
+    pub fn from_transport(
+        transport: EciesTransport,
+        api_key: Option<&str>,
+    ) -> Result<HawcxDelegationClient, Error> {
+        let api_key = api_key
+            .map(|k| {
+                reqwest::header::HeaderValue::from_str(k)
+                    .map_err(|_| Error::invalid("api_key is not a valid HTTP header value"))
+            })
+            .transpose()?;
+        Ok(HawcxDelegationClient {
+            transport: Arc::new(transport),
+            api_key,
+        })
+    }
+
+    /// The transport, for custom endpoints.
+    pub fn transport(&self) -> &EciesTransport {
+        &self.transport
+    }
+
+    async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        payload: &impl Serialize,
+    ) -> Result<T, Error> {
+        let extra: Vec<_> = self
+            .api_key
+            .iter()
+            .map(|v| (reqwest::header::HeaderName::from_static("apikey"), v.clone()))
+            .collect();
+        let value = self
+            .transport
+            .send_with_headers(endpoint, payload, &extra)
+            .await?;
+        serde_json::from_value(value)
+            .map_err(|_| Error::Response(format!("unexpected reply shape from {endpoint}")))
+    }
+
+    /// Starts an MFA method change. `phone_number` is required for SMS (sent as `contact`)
+    /// and ignored otherwise; `mfa_change_to` is passed through when given.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for SMS without a phone number; transport errors.
+    pub async fn initiate_mfa_change(
+        &self,
+        userid: &str,
+        mfa_method: MfaMethod,
+        phone_number: Option<&str>,
+        mfa_change_to: Option<&str>,
+    ) -> Result<InitiateResponse, Error> {
+        let contact = match mfa_method {
+            MfaMethod::Sms => Some(
+                phone_number
+                    .filter(|p| !p.is_empty())
+                    .ok_or_else(|| Error::invalid("phone_number is required for SMS MFA"))?,
+            ),
+            _ => None,
+        };
+        let payload = Initiate {
+            userid,
+            mfa_method,
+            contact,
+            mfa_change_to: mfa_change_to.filter(|m| !m.is_empty()),
+        };
+        self.call(endpoints::INITIATE, &payload).await
+    }
+
+    /// [`HawcxDelegationClient::initiate_mfa_change`] with the method as text, validated
+    /// as 1.0 does (`email`, `sms` or `totp`).
+    pub async fn initiate_mfa_change_str(
+        &self,
+        userid: &str,
+        mfa_method: &str,
+        phone_number: Option<&str>,
+        mfa_change_to: Option<&str>,
+    ) -> Result<InitiateResponse, Error> {
+        let method: MfaMethod = mfa_method.parse()?;
+        self.initiate_mfa_change(userid, method, phone_number, mfa_change_to)
+            .await
+    }
+
+    /// Confirms a change with the OTP the user received.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] unless `otp` is exactly six ASCII digits (1.0 also lets
+    /// Unicode digits through; we do not).
+    pub async fn verify_mfa_change(
+        &self,
+        userid: &str,
+        session_id: &str,
+        otp: &str,
+    ) -> Result<VerifyResponse, Error> {
+        if otp.len() != 6 || !otp.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::invalid("OTP must be a 6-digit code"));
+        }
+        let payload = VerifyOtp {
+            userid,
+            session_id,
+            otp,
+        };
+        self.call(endpoints::VERIFY, &payload).await
+    }
+
+    /// Reads the user's stored credentials (`mfa_method` is `none` when MFA is off).
+    pub async fn get_user_credentials(&self, userid: &str) -> Result<UserCredentials, Error> {
+        self.call(endpoints::GET_CREDS, &UserOnly { userid }).await
+    }
+
+    /// Sets the suggested-MFA policy.
+    pub async fn set_suggested_mfa(
+        &self,
+        userid: &str,
+        suggested_mfa: SuggestedMfa,
+    ) -> Result<SetSuggestedMfaResponse, Error> {
+        let payload = SetSuggest {
+            userid,
+            suggested_mfa: suggested_mfa.as_str(),
+        };
+        self.call(endpoints::SET_SUGGEST_MFA, &payload).await
+    }
+
+    /// [`HawcxDelegationClient::set_suggested_mfa`] with the policy as text, validated as
+    /// 1.0 does (`none`, `always` or `risk_only`).
+    pub async fn set_suggested_mfa_str(
+        &self,
+        userid: &str,
+        suggested_mfa: &str,
+    ) -> Result<SetSuggestedMfaResponse, Error> {
+        let policy: SuggestedMfa = suggested_mfa.parse()?;
+        self.set_suggested_mfa(userid, policy).await
+    }
+
+    /// Reads the suggested-MFA policy.
+    pub async fn get_suggested_mfa(&self, userid: &str) -> Result<SuggestedMfaResponse, Error> {
+        self.call(endpoints::GET_SUGGESTED_MFA, &UserOnly { userid })
+            .await
+    }
+
+    /// Lists the user's devices.
+    pub async fn list_user_devices(&self, userid: &str) -> Result<DevicesResponse, Error> {
+        self.call(endpoints::DEVICES, &UserOnly { userid }).await
+    }
+
+    /// Revokes a device.
+    pub async fn revoke_device(&self, userid: &str, h2index: &str) -> Result<DetailResponse, Error> {
+        self.call(endpoints::REVOKE, &DeviceRef { userid, h2index })
+            .await
+    }
+
+    /// Reverses a revocation.
+    pub async fn unrevoke_device(
+        &self,
+        userid: &str,
+        h2index: &str,
+    ) -> Result<DetailResponse, Error> {
+        self.call(endpoints::UNREVOKE, &DeviceRef { userid, h2index })
+            .await
+    }
+
+    /// Deletes a device.
+    pub async fn delete_device(&self, userid: &str, h2index: &str) -> Result<DetailResponse, Error> {
+        self.call(endpoints::DELETE, &DeviceRef { userid, h2index })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_derivation() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |n: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == n)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(
+            base_url_from(&env(&[("OAUTH_ISSUER", "https://x.hawcx.com/oauth2")])).unwrap(),
+            "https://x.hawcx.com"
+        );
+        assert_eq!(
+            base_url_from(&env(&[
+                ("OAUTH_ISSUER", "https://x.hawcx.com"),
+                ("HAWCX_BASE_URL", "https://api.example")
+            ]))
+            .unwrap(),
+            "https://api.example"
+        );
+        assert!(base_url_from(&env(&[])).unwrap_err().kind() == super::super::ErrorKind::InvalidArgument);
+    }
+
+    #[test]
+    fn enums_parse_like_1_0() {
+        assert_eq!("sms".parse::<MfaMethod>().unwrap(), MfaMethod::Sms);
+        assert!("SMS".parse::<MfaMethod>().is_err());
+        assert_eq!(
+            "risk_only".parse::<SuggestedMfa>().unwrap(),
+            SuggestedMfa::RiskOnly
+        );
+        assert!("sometimes".parse::<SuggestedMfa>().is_err());
+    }
+}
