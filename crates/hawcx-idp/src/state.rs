@@ -208,6 +208,7 @@ impl Inner {
 /// Shared state of one running emulator.
 pub struct IdpState {
     pub(crate) config: Config,
+    pub(crate) delegation: crate::routes::delegation::Keyring,
     pub(crate) issuer: String,
     inner: Mutex<Inner>,
     /// Serialises state-file writes so an older snapshot never overwrites a newer one.
@@ -485,8 +486,11 @@ impl IdpState {
         inner
             .ensure_keys(config.id_token_alg, config.key_grace.as_secs() as i64)
             .map_err(StartError)?;
+        let delegation =
+            crate::routes::delegation::Keyring::new(&inner.data.tenant).map_err(StartError)?;
         let state = IdpState {
             config,
+            delegation,
             issuer,
             inner: Mutex::new(inner),
             save_lock: Mutex::new(0),

@@ -11,8 +11,10 @@ use axum::routing::{get, post};
 use crate::IdpState;
 
 mod authorize;
+pub(crate) mod delegation;
 mod dev;
 mod discovery;
+mod management;
 mod token;
 
 /// Shared state as handlers see it.
@@ -32,7 +34,9 @@ pub(crate) fn router(state: AppState) -> Router {
             get(authorize::authorize_get).post(authorize::authorize_post),
         )
         .route("/oauth2/authorize/verify", post(authorize::verify_post))
-        .route("/oauth2/token", post(token::token));
+        .route("/oauth2/token", post(token::token))
+        .merge(delegation::router())
+        .merge(management::router());
     if state.config.dev_endpoints {
         router = router.merge(dev::router());
     }
@@ -96,11 +100,4 @@ pub(crate) fn detail(status: StatusCode, message: impl Into<String>) -> Response
         Json(serde_json::json!({ "detail": message.into() })),
     )
         .into_response()
-}
-
-/// The delegation variables of the env file (filled in once the delegation keys exist).
-pub(crate) fn delegation_env(
-    _tenant: &crate::store::Tenant,
-) -> Result<Vec<(&'static str, String)>, String> {
-    Ok(Vec::new())
 }
