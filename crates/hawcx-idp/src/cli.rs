@@ -103,7 +103,7 @@ impl IdpArgs {
 pub async fn run(args: IdpArgs) -> Result<(), StartError> {
     let running = crate::start(args.to_config()).await?;
     if let Some(path) = &args.env_file {
-        crate::envfile::write(&running.state, path).map_err(StartError)?;
+        running.write_env_file(path)?;
     }
     {
         use std::io::Write as _;

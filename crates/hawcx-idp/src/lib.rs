@@ -136,6 +136,29 @@ pub struct Running {
     pub handle: tokio::task::JoinHandle<()>,
 }
 
+impl Running {
+    /// The variables the env file holds (endpoints, client ids, keys, secrets), so tests
+    /// and fixtures configure clients exactly as an app would.
+    ///
+    /// # Errors
+    /// A key that cannot be encoded (never expected for keys the emulator made).
+    pub fn env_vars(&self) -> Result<std::collections::BTreeMap<String, String>, StartError> {
+        Ok(envfile::variables(&self.state)
+            .map_err(StartError)?
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect())
+    }
+
+    /// Writes the env file to `path` (owner-only permissions).
+    ///
+    /// # Errors
+    /// The file cannot be written.
+    pub fn write_env_file(&self, path: &std::path::Path) -> Result<(), StartError> {
+        envfile::write(&self.state, path).map_err(StartError)
+    }
+}
+
 /// Binds `config.listen`, builds the state and serves in a background task. Returns as
 /// soon as the socket accepts connections.
 ///

@@ -30,12 +30,13 @@ pub(crate) fn check_tenant_headers(
     config_id: &str,
     api_key: &str,
 ) -> Result<(), &'static str> {
-    if let Some(v) = headers.get("x-config-id") {
+    // Every value counts: a duplicated header with one wrong value is refused.
+    for v in headers.get_all("x-config-id") {
         if !v.to_str().is_ok_and(|v| ct_eq(v, config_id)) {
             return Err("X-Config-Id does not name this tenant");
         }
     }
-    if let Some(v) = headers.get("apikey") {
+    for v in headers.get_all("apikey") {
         if !v
             .to_str()
             .is_ok_and(|v| ct_eq(v, api_key) || ct_eq(v, config_id))

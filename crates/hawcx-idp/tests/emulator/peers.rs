@@ -1,0 +1,1 @@
+//! Placeholder for the official-SDK acceptance tests.
