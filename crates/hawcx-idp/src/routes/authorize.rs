@@ -312,11 +312,11 @@ pub(crate) async fn authorize_post(
         }
         inner.prune();
         let now = inner.now();
-        if let (Some(h2), Some(user)) = (&device, inner.user_mut(&email)) {
-            if let Some(d) = user.devices.iter_mut().find(|d| &d.h2index == h2) {
-                d.last_attempted_login = now;
-                inner.dirty = true;
-            }
+        if let (Some(h2), Some(user)) = (&device, inner.user_mut(&email))
+            && let Some(d) = user.devices.iter_mut().find(|d| &d.h2index == h2)
+        {
+            d.last_attempted_login = now;
+            inner.dirty = true;
         }
         let otp = random_otp();
         inner.send_otp(&email, "email", "login", &otp);
@@ -412,11 +412,11 @@ pub(crate) async fn verify_post(
         }
         // Single use: the session is gone whatever happens next.
         inner.logins.remove(&session_id);
-        if let Some(step) = matched_step {
-            if let Some(u) = inner.user_mut(&session.email) {
-                u.totp_last_step = Some(step);
-                inner.dirty = true;
-            }
+        if let Some(step) = matched_step
+            && let Some(u) = inner.user_mut(&session.email)
+        {
+            u.totp_last_step = Some(step);
+            inner.dirty = true;
         }
         if session.step == LoginStep::EmailOtp {
             let user = inner.user_or_signup(&session.email);

@@ -96,8 +96,7 @@ fn verify_bearer(
             inner.tenant().api_key.clone(),
         )
     });
-    super::token::check_tenant_headers(headers, &config_id, &api_key)
-        .map_err(|m| unauthorized(m))?;
+    super::token::check_tenant_headers(headers, &config_id, &api_key).map_err(unauthorized)?;
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -68,10 +68,10 @@ pub(crate) fn verify_client_jwt(
         .at_time(now);
     let (header, claims) = jose::verify_jwt_with_header(token, key, &validation)
         .map_err(|e| format!("client assertion rejected: {e}"))?;
-    if let (Some(kid), Some(expected)) = (&header.kid, key.kid()) {
-        if kid != expected {
-            return Err("client assertion rejected: kid is not registered for this client".into());
-        }
+    if let (Some(kid), Some(expected)) = (&header.kid, key.kid())
+        && kid != expected
+    {
+        return Err("client assertion rejected: kid is not registered for this client".into());
     }
     if claims.sub.as_deref() != Some(client_id) {
         return Err("client assertion rejected: sub must equal client_id".into());

@@ -93,7 +93,8 @@ async fn authorize_validation() {
     assert!(loc.contains("error=unsupported_response_type"));
     assert!(loc.contains("state=st-123"));
 
-    let cases: Vec<(Box<dyn Fn(&mut AuthParams)>, &str)> = vec![
+    type Mutation = Box<dyn Fn(&mut AuthParams)>;
+    let cases: Vec<(Mutation, &str)> = vec![
         (
             Box::new(|p| p.response_type = "token".into()),
             "unsupported_response_type",
