@@ -239,11 +239,10 @@ fn exchange(
                 "redirect_uri does not match the authorization request",
             ));
         }
-        None => {
-            return Err(invalid(
-                "redirect_uri is required: the authorization request used one",
-            ));
-        }
+        // The integration guide's backend exchanges the code without knowing the
+        // redirect URI (the browser got the code), and its documented call sends none;
+        // the code stays bound to the client and, with PKCE, to the verifier.
+        None => {}
     }
     let verifier = f.get("code_verifier").filter(|s| !s.is_empty());
     match (&grant.code_challenge, verifier) {
