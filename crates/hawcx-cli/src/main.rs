@@ -1,3 +1,84 @@
-fn main() {
-    println!("Hello, world!");
+//! `hawcx`: command-line tools for Hawcx integrations. Glue only: the logic lives in the
+//! `hawcx` crate (and the emulator in `hawcx-idp`).
+//!
+//! Exit codes: 0 success, 1 the token (or operation) failed, 2 usage or configuration error.
+
+use std::io::{self, Read, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod jws_cmd;
+
+/// Hawcx command-line tools.
+#[derive(Parser, Debug)]
+#[command(name = "hawcx", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// JWS tools.
+    #[command(subcommand)]
+    Jws(jws_cmd::JwsCommand),
+    /// JWT tools.
+    #[command(subcommand)]
+    Jwt(jws_cmd::JwtCommand),
+}
+
+/// A failure with the exit code it maps to.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The token or operation failed (exit 1).
+    Failed(String),
+    /// Bad usage or configuration (exit 2).
+    Usage(String),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Jws(cmd) => jws_cmd::run_jws(cmd),
+        Command::Jwt(cmd) => jws_cmd::run_jwt(cmd),
+    };
+    match result {
+        Ok(output) => {
+            // A closed pipe (`hawcx … | head`) is not an error worth reporting.
+            let mut stdout = io::stdout().lock();
+            match stdout
+                .write_all(output.as_bytes())
+                .and_then(|_| stdout.flush())
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: writing output: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Err(Failure::Failed(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The token argument, or stdin when it is `-`.
+pub(crate) fn read_token(arg: &str) -> Result<String, Failure> {
+    if arg == "-" {
+        let mut text = String::new();
+        io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Failure::Usage(format!("reading the token from stdin: {e}")))?;
+        Ok(text.trim().to_owned())
+    } else {
+        Ok(arg.trim().to_owned())
+    }
 }

@@ -98,10 +98,12 @@ pub struct Claims {
 impl Claims {
     /// Types the registered claims of a parsed payload, refusing wrong JSON types.
     pub fn from_map(mut map: Map<String, Value>) -> Result<Claims, Error> {
-        let mut claims = Claims::default();
-        claims.iss = take_string(&mut map, "iss")?;
-        claims.sub = take_string(&mut map, "sub")?;
-        claims.jti = take_string(&mut map, "jti")?;
+        let mut claims = Claims {
+            iss: take_string(&mut map, "iss")?,
+            sub: take_string(&mut map, "sub")?,
+            jti: take_string(&mut map, "jti")?,
+            ..Claims::default()
+        };
         claims.aud = match map.remove("aud") {
             None => None,
             Some(Value::String(a)) => Some(Audience::One(a)),
@@ -349,23 +351,23 @@ impl Validation {
             }
             _ => {}
         }
-        if let Some(nbf) = claims.nbf {
-            if nbf.as_f64() > nowf + lw {
-                return Err(Error::NotYetValid {
-                    nbf: nbf.seconds(),
-                    now,
-                    leeway,
-                });
-            }
+        if let Some(nbf) = claims.nbf
+            && nbf.as_f64() > nowf + lw
+        {
+            return Err(Error::NotYetValid {
+                nbf: nbf.seconds(),
+                now,
+                leeway,
+            });
         }
-        if let Some(iat) = claims.iat {
-            if iat.as_f64() > nowf + lw {
-                return Err(Error::IssuedInFuture {
-                    iat: iat.seconds(),
-                    now,
-                    leeway,
-                });
-            }
+        if let Some(iat) = claims.iat
+            && iat.as_f64() > nowf + lw
+        {
+            return Err(Error::IssuedInFuture {
+                iat: iat.seconds(),
+                now,
+                leeway,
+            });
         }
         if let Some(expected) = &self.issuer {
             match &claims.iss {

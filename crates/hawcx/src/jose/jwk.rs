@@ -16,8 +16,10 @@ use super::{Error, b64, json};
 
 /// Smallest RSA modulus accepted, in bits (NIST SP 800-131A).
 pub const MIN_RSA_BITS: usize = 2048;
-/// Largest RSA modulus accepted, in bits; bigger keys only make verification a DoS lever.
-pub const MAX_RSA_BITS: usize = 16384;
+/// Largest RSA modulus accepted, in bits: the largest aws-lc-rs verifies with (its
+/// `RSA_*_2048_8192_*` parameters). Bigger keys could never verify, and would only make
+/// verification a DoS lever.
+pub const MAX_RSA_BITS: usize = 8192;
 /// Largest JWK Set accepted, in keys.
 pub const MAX_KEYS_IN_SET: usize = 100;
 
@@ -39,6 +41,9 @@ enum KeyAlg {
     Other(String),
 }
 
+// The HMAC variant is large (three lazily built aws-lc keys), but a `Material` lives once per
+// key behind an `Arc`; boxing it would add a pointer chase to every HS* verification.
+#[allow(clippy::large_enum_variant)]
 enum Material {
     Hmac {
         secret: Zeroizing<Vec<u8>>,
@@ -203,7 +208,10 @@ impl Jwk {
                 Jwk::from_spki_der(&spki)
             }
             "PRIVATE KEY" | "EC PRIVATE KEY" | "RSA PRIVATE KEY" => {
-                Ok(super::SigningKey::from_pem(text)?.public_jwk())
+                // The PEM names no algorithm: keep the public key unpinned, as for SPKI
+                // (the signing key's default, e.g. RS256, would refuse PS256 tokens).
+                let public = super::SigningKey::from_pem(text)?.public_jwk();
+                Ok(Jwk::from_parts(public, None, None))
             }
             other => Err(Error::invalid_key(format!(
                 "unsupported PEM block {}; expected PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE",
@@ -380,15 +388,15 @@ impl Jwk {
                 KeyFamily::Ed25519 => "algorithm needs an Ed25519 key",
             }));
         }
-        if let Some(u) = &self.key_use {
-            if u != "sig" {
-                return Err(mismatch("key \"use\" is not \"sig\""));
-            }
+        if let Some(u) = &self.key_use
+            && u != "sig"
+        {
+            return Err(mismatch("key \"use\" is not \"sig\""));
         }
-        if let Some(ops) = &self.key_ops {
-            if !ops.iter().any(|o| o == "verify") {
-                return Err(mismatch("key \"key_ops\" does not include \"verify\""));
-            }
+        if let Some(ops) = &self.key_ops
+            && !ops.iter().any(|o| o == "verify")
+        {
+            return Err(mismatch("key \"key_ops\" does not include \"verify\""));
         }
         match &self.alg {
             Some(KeyAlg::Known(a)) if !a.is_same_as(alg) => {
@@ -399,15 +407,15 @@ impl Jwk {
             }
             _ => {}
         }
-        if let Material::Hmac { secret, .. } = &*self.material {
-            if secret.len() < alg.min_hmac_len() {
-                return Err(Error::invalid_key(format!(
-                    "HMAC secret is {} bytes; {} needs at least {} (RFC 7518 §3.2)",
-                    secret.len(),
-                    alg,
-                    alg.min_hmac_len()
-                )));
-            }
+        if let Material::Hmac { secret, .. } = &*self.material
+            && secret.len() < alg.min_hmac_len()
+        {
+            return Err(Error::invalid_key(format!(
+                "HMAC secret is {} bytes; {} needs at least {} (RFC 7518 §3.2)",
+                secret.len(),
+                alg,
+                alg.min_hmac_len()
+            )));
         }
         Ok(())
     }
@@ -418,7 +426,9 @@ impl Jwk {
         self.verify_unchecked_usage(alg, message, signature)
     }
 
-    pub(crate) fn verify_unchecked_usage(
+    /// The signature check proper; callers must have run [`Jwk::check_usable`] for `alg`,
+    /// since the match below picks the primitive from the key's material.
+    fn verify_unchecked_usage(
         &self,
         alg: Algorithm,
         message: &[u8],
@@ -706,7 +716,9 @@ impl JwkSet {
 
 /// Where verification gets its key: a single key, a set, or anything that can choose one.
 pub trait KeyResolver {
-    /// Returns the key for a token with this algorithm and kid, already checked usable.
+    /// Returns the key for a token with this algorithm and kid. Verification checks the key
+    /// against the algorithm again ([`Jwk::check_usable`]), so a resolver that returns an
+    /// unfit key gets an error, never a verification with the wrong primitive.
     fn resolve(&self, alg: Algorithm, kid: Option<&str>) -> Result<&Jwk, Error>;
 }
 

@@ -146,7 +146,9 @@ fn verify_parts(
     let key = keys.resolve(alg, parts.header.kid.as_deref())?;
     let mut sig = Vec::with_capacity(132);
     b64::decode_into(parts.signature_b64, &mut sig).ok_or(Error::malformed(Malformed::Base64))?;
-    key.verify_unchecked_usage(alg, parts.signing_input.as_bytes(), &sig)
+    // `verify` re-checks that the key fits `alg` and may verify: a `KeyResolver` written
+    // elsewhere might skip that, and an RSA or EC key must never be used for HS*.
+    key.verify(alg, parts.signing_input.as_bytes(), &sig)
 }
 
 /// Verifies a compact JWS's structure and signature (no claim checks). `allowed` is the
@@ -212,16 +214,19 @@ pub fn verify_jwt_with_header(
     Ok((parts.header, claims))
 }
 
-/// RFC 7515 §4.1.9: `typ` compares case-insensitively and `application/` may be omitted.
+/// RFC 7515 §4.1.9: `typ` compares case-insensitively, and a value without a '/' is read
+/// as if `application/` were prepended (so `JWT` is `application/jwt`, but `x/jwt` is not
+/// `application/x/jwt`).
 fn typ_matches(got: &str, expected: &str) -> bool {
-    let strip = |s: &str| -> String {
+    let canonical = |s: &str| -> String {
         let lower = s.to_ascii_lowercase();
-        lower
-            .strip_prefix("application/")
-            .map(str::to_owned)
-            .unwrap_or(lower)
+        if lower.contains('/') {
+            lower
+        } else {
+            format!("application/{lower}")
+        }
     };
-    strip(got) == strip(expected)
+    canonical(got) == canonical(expected)
 }
 
 /// Decoded, **unverified** header and payload. Nothing here is trustworthy; use it only to
@@ -235,6 +240,10 @@ pub fn decode_unverified(token: &str) -> Result<(Header, Value), Error> {
 
 /// Signs `payload` as a compact JWS with the key's algorithm. `extra_header` members are
 /// added after `alg` (and `kid` when the key has one); `alg` and `kid` cannot be overridden.
+///
+/// # Errors
+/// [`Error::Usage`] when the header would be refused by [`verify_jws`] (`crit`,
+/// `b64: false`, a non-string `typ`/`cty`), so this never emits a token it cannot verify.
 pub fn sign_jws(
     payload: &[u8],
     key: &SigningKey,
@@ -252,6 +261,9 @@ pub fn sign_jws(
     }
     let header_json =
         serde_json::to_vec(&header).map_err(|_| Error::Usage("header is not serialisable"))?;
+    header_from_members(header).map_err(|_| {
+        Error::Usage("extra header members would make the token unverifiable (crit, b64: false, or a non-string typ/cty)")
+    })?;
     let mut out = String::with_capacity((header_json.len() + payload.len()) * 4 / 3 + 200);
     b64::encode_into(&header_json, &mut out);
     out.push('.');
@@ -275,4 +287,17 @@ pub fn sign_jwt(claims: &impl serde::Serialize, key: &SigningKey) -> Result<Stri
 /// Used to pick a key set before verifying; the value is not trusted for anything else.
 pub fn peek_kid(token: &str, max_size: usize) -> Result<Option<String>, Error> {
     Ok(parse(token, max_size)?.header.kid)
+}
+
+/// Decoded, **unverified** header members and payload with only the structural checks
+/// (size, three parts, strict base64url, JSON without duplicate keys): unlike
+/// [`decode_unverified`] it also shows tokens no verifier would accept (`alg: none`,
+/// unknown `crit`). For display tools only.
+pub fn inspect_unverified(token: &str) -> Result<(Map<String, Value>, Value), Error> {
+    let (h, p, _) = split(token, DEFAULT_MAX_TOKEN_SIZE)?;
+    let header = b64::decode(h).ok_or(Error::malformed(Malformed::Base64))?;
+    let header = json::parse_object(&header).map_err(|e| map_json(e, Malformed::Header))?;
+    let payload = b64::decode(p).ok_or(Error::malformed(Malformed::Base64))?;
+    let payload = json::parse_value(&payload).map_err(|e| map_json(e, Malformed::Payload))?;
+    Ok((header, payload))
 }

@@ -311,12 +311,12 @@ impl SigningKey {
                 reason: "the signing key does not fit this algorithm",
             });
         }
-        if let Inner::Hmac(secret) = &self.inner {
-            if secret.len() < alg.min_hmac_len() {
-                return Err(Error::invalid_key(
-                    "HMAC secret shorter than the hash output",
-                ));
-            }
+        if let Inner::Hmac(secret) = &self.inner
+            && secret.len() < alg.min_hmac_len()
+        {
+            return Err(Error::invalid_key(
+                "HMAC secret shorter than the hash output",
+            ));
         }
         self.alg = alg;
         Ok(self)

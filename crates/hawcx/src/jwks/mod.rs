@@ -172,12 +172,11 @@ impl RemoteJwkSet {
             }
             st.generation
         };
-        if generation == 0 {
-            if let Some(keys) = self.load_from_store(now).await {
-                if kid.is_none_or(|k| keys.contains_kid(k)) {
-                    return Ok(keys);
-                }
-            }
+        if generation == 0
+            && let Some(keys) = self.load_from_store(now).await
+            && kid.is_none_or(|k| keys.contains_kid(k))
+        {
+            return Ok(keys);
         }
         self.refresh(generation).await
     }
@@ -188,13 +187,17 @@ impl RemoteJwkSet {
             return None;
         }
         let set = Arc::new(JwkSet::from_json(&cached.document).ok()?);
+        self.adopt_stored(&set, &cached);
+        Some(set)
+    }
+
+    fn adopt_stored(&self, set: &Arc<JwkSet>, cached: &CachedKeys) {
         let mut st = self.inner.state.write().unwrap_or_else(|p| p.into_inner());
         if st.keys.is_none() {
             st.keys = Some(set.clone());
             st.fetched_at = Duration::from_secs(cached.fetched_at);
             st.fresh_until = Duration::from_secs(cached.fresh_until);
         }
-        Some(set)
     }
 
     fn stale_or_error(&self, st: &State, now: Duration) -> Result<Arc<JwkSet>, Error> {
@@ -228,6 +231,19 @@ impl RemoteJwkSet {
         }
         let result = self.fetch().await;
         let now = self.inner.clock.now();
+        let (outcome, to_store) = self.record_fetch(result, now);
+        if let Some(cached) = to_store {
+            self.inner.store.put(self.inner.url.as_str(), cached).await;
+        }
+        outcome
+    }
+
+    /// Applies a finished fetch to the state (no await while the lock is held).
+    fn record_fetch(
+        &self,
+        result: Result<(Arc<JwkSet>, Arc<str>, Duration), Error>,
+        now: Duration,
+    ) -> (Result<Arc<JwkSet>, Error>, Option<CachedKeys>) {
         let mut st = self.inner.state.write().unwrap_or_else(|p| p.into_inner());
         st.generation += 1;
         st.last_attempt = Some(now);
@@ -241,14 +257,12 @@ impl RemoteJwkSet {
                     tracing::info!(url = %self.url(), "JWKS endpoint reachable again");
                 }
                 st.warned = false;
-                drop(st);
                 let cached = CachedKeys {
                     document,
                     fetched_at: now.as_secs(),
                     fresh_until: (now + ttl).as_secs(),
                 };
-                self.inner.store.put(self.inner.url.as_str(), cached).await;
-                Ok(set)
+                (Ok(set), Some(cached))
             }
             Err(err) => {
                 if !st.warned && st.keys.is_some() {
@@ -256,10 +270,11 @@ impl RemoteJwkSet {
                     st.warned = true;
                 }
                 st.last_error = Some(err.clone());
-                match &st.keys {
+                let outcome = match &st.keys {
                     Some(_) => self.stale_or_error(&st, now),
                     None => Err(err),
-                }
+                };
+                (outcome, None)
             }
         }
     }

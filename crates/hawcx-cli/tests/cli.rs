@@ -1,0 +1,157 @@
+//! The `hawcx` binary as a user runs it: exit codes, stdout, stderr.
+
+use std::io::Write;
+
+use assert_cmd::Command;
+use hawcx::jose::{self, Algorithm, Curve, JwkSet, SigningKey};
+use serde_json::json;
+
+fn write_temp(name: &str, contents: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("hawcx-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(contents.as_bytes())
+        .unwrap();
+    path
+}
+
+fn hawcx() -> Command {
+    Command::cargo_bin("hawcx").unwrap()
+}
+
+fn es256() -> (SigningKey, String) {
+    let key = SigningKey::generate_ec(Curve::P256).unwrap().with_kid("k1");
+    let token = jose::sign_jwt(&json!({"sub": "alice"}), &key).unwrap();
+    (key, token)
+}
+
+#[test]
+fn verify_with_jwk_prints_payload_and_exits_0() {
+    let (key, token) = es256();
+    let jwk = write_temp("k.jwk", &key.public_jwk().to_public_json().to_string());
+    let out = hawcx()
+        .args(["jws", "verify", "--key"])
+        .arg(&jwk)
+        .arg(&token)
+        .assert()
+        .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("\"sub\": \"alice\""), "{stdout}");
+}
+
+#[test]
+fn verify_with_jwks_and_stdin() {
+    let (key, token) = es256();
+    let set = JwkSet::from_keys(vec![key.public_jwk()])
+        .unwrap()
+        .to_public_json()
+        .to_string();
+    let path = write_temp("k.jwks", &set);
+    hawcx()
+        .args(["jws", "verify", "--key"])
+        .arg(&path)
+        .arg("-")
+        .write_stdin(format!("{token}\n"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn pem_key_needs_explicit_alg() {
+    let (key, token) = es256();
+    let pem = write_temp("k.pem", &key.public_jwk().to_spki_pem().unwrap());
+    let out = hawcx()
+        .args(["jws", "verify", "--key"])
+        .arg(&pem)
+        .arg(&token)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("--alg"), "{stderr}");
+    hawcx()
+        .args(["jws", "verify", "--alg", "ES256", "--key"])
+        .arg(&pem)
+        .arg(&token)
+        .assert()
+        .success();
+}
+
+#[test]
+fn bad_signature_and_disallowed_alg_exit_1() {
+    let (key, token) = es256();
+    let jwk = write_temp("k2.jwk", &key.public_jwk().to_public_json().to_string());
+    let mut tampered = token.clone();
+    tampered.pop();
+    tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
+    let out = hawcx()
+        .args(["jws", "verify", "--key"])
+        .arg(&jwk)
+        .arg(&tampered)
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(stderr.starts_with("error:"), "{stderr}");
+    assert!(!stderr.contains(&token[..20]), "token must not be echoed");
+    hawcx()
+        .args(["jws", "verify", "--alg", "ES384", "--key"])
+        .arg(&jwk)
+        .arg(&token)
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    hawcx().args(["jws", "verify", "x"]).assert().code(2);
+    hawcx()
+        .args([
+            "jws",
+            "verify",
+            "--alg",
+            "none",
+            "--key",
+            "/nonexistent",
+            "t",
+        ])
+        .assert()
+        .code(2);
+    hawcx()
+        .args(["jws", "verify", "--key", "/nonexistent", "t"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn jwt_decode_marks_output_unverified() {
+    let key = SigningKey::hmac([7u8; 32], Algorithm::HS256).unwrap();
+    let token = jose::sign_jwt(&json!({"sub": "bob", "exp": 1}), &key).unwrap();
+    let out = hawcx()
+        .args(["jwt", "decode"])
+        .arg(&token)
+        .assert()
+        .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(stdout.starts_with("# UNVERIFIED"), "{stdout}");
+    assert!(
+        stdout.contains("\"bob\"") && stdout.contains("\"HS256\""),
+        "{stdout}"
+    );
+    hawcx()
+        .args(["jwt", "decode", "not.a.token"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn jwt_decode_shows_tokens_no_verifier_accepts() {
+    // alg: none, which verification refuses outright, is still displayable for debugging.
+    let token = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJldmUifQ.";
+    let out = hawcx().args(["jwt", "decode", token]).assert().success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("\"none\"") && stdout.contains("\"eve\""),
+        "{stdout}"
+    );
+}
