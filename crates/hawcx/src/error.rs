@@ -16,6 +16,14 @@ pub enum Error {
     /// Transport and URL safety.
     #[error(transparent)]
     Http(#[from] crate::http::Error),
+    /// Delegation transport and MFA client (`DelegationCryptoError`, `DelegationRequestError`,
+    /// `DelegationResponseError`, or `ValueError` for bad arguments: see
+    /// [`crate::delegation::Error::kind`]).
+    #[error(transparent)]
+    Delegation(#[from] crate::delegation::Error),
+    /// Step-up and management client.
+    #[error(transparent)]
+    Management(#[from] crate::management::Error),
     /// A blocking call was made from inside an async runtime, where it would deadlock.
     #[error(
         "blocking call made inside an async runtime; use the async API or tokio::task::spawn_blocking"
@@ -30,6 +38,8 @@ impl Error {
             Error::Jose(e) => e.code(),
             Error::Jwks(e) => e.code(),
             Error::Http(e) => e.code(),
+            Error::Delegation(e) => e.code(),
+            Error::Management(e) => e.code(),
             Error::BlockingInRuntime => "usage.blocking_in_runtime",
         }
     }

@@ -124,7 +124,9 @@ pub fn generate_credential_blob(
         h_x_pub: &b64::encode(hawcx_x_public),
         hkid,
     })?);
-    let mut out = Zeroizing::new(String::with_capacity(BLOB_PREFIX.len() + json.len() * 4 / 3 + 4));
+    let mut out = Zeroizing::new(String::with_capacity(
+        BLOB_PREFIX.len() + json.len() * 4 / 3 + 4,
+    ));
     out.push_str(BLOB_PREFIX);
     b64::encode_into(&json[..], &mut out);
     Ok(out)

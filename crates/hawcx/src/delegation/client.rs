@@ -13,10 +13,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::Error;
 use super::keys::{SpSigningKey, VerifyKey, X25519PrivateKey, X25519PublicKey};
 use super::signature::{Signer, Verifier};
 use super::transport::{DEFAULT_CLOCK_SKEW, DEFAULT_TIMEOUT, EciesTransport};
-use super::Error;
 
 /// The default key id on both sides (`kid` and `idp_kid` of 1.0's `from_keys`).
 pub const DEFAULT_KID: &str = "hawcx";
@@ -136,6 +136,11 @@ impl<'de> Deserialize<'de> for SecretString {
 }
 
 impl SecretString {
+    /// Wraps a secret.
+    pub fn new(secret: String) -> SecretString {
+        SecretString(zeroize::Zeroizing::new(secret))
+    }
+
     /// The secret text. Do not log it.
     pub fn expose(&self) -> &str {
         &self.0
@@ -521,7 +526,9 @@ impl HawcxDelegationClient {
         let need = |name: &str| {
             lookup(name)
                 .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| Error::invalid(format!("missing required environment variable {name}")))
+                .ok_or_else(|| {
+                    Error::invalid(format!("missing required environment variable {name}"))
+                })
         };
         let args = FromKeys::new(
             need(env::SP_ED25519_PRIVATE_KEY_PEM)?,
@@ -564,7 +571,12 @@ impl HawcxDelegationClient {
         let extra: Vec<_> = self
             .api_key
             .iter()
-            .map(|v| (reqwest::header::HeaderName::from_static("apikey"), v.clone()))
+            .map(|v| {
+                (
+                    reqwest::header::HeaderName::from_static("apikey"),
+                    v.clone(),
+                )
+            })
             .collect();
         let value = self
             .transport
@@ -680,7 +692,11 @@ impl HawcxDelegationClient {
     }
 
     /// Revokes a device.
-    pub async fn revoke_device(&self, userid: &str, h2index: &str) -> Result<DetailResponse, Error> {
+    pub async fn revoke_device(
+        &self,
+        userid: &str,
+        h2index: &str,
+    ) -> Result<DetailResponse, Error> {
         self.call(endpoints::REVOKE, &DeviceRef { userid, h2index })
             .await
     }
@@ -696,7 +712,11 @@ impl HawcxDelegationClient {
     }
 
     /// Deletes a device.
-    pub async fn delete_device(&self, userid: &str, h2index: &str) -> Result<DetailResponse, Error> {
+    pub async fn delete_device(
+        &self,
+        userid: &str,
+        h2index: &str,
+    ) -> Result<DetailResponse, Error> {
         self.call(endpoints::DELETE, &DeviceRef { userid, h2index })
             .await
     }
@@ -728,7 +748,10 @@ mod tests {
             .unwrap(),
             "https://api.example"
         );
-        assert!(base_url_from(&env(&[])).unwrap_err().kind() == super::super::ErrorKind::InvalidArgument);
+        assert!(
+            base_url_from(&env(&[])).unwrap_err().kind()
+                == super::super::ErrorKind::InvalidArgument
+        );
     }
 
     #[test]

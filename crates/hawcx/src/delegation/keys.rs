@@ -39,8 +39,8 @@ const PKCS8_X25519_PREFIX: [u8; 16] = [
 /// (PROTOCOL.md §2.3; what the official package's `RsaPssSigner` produces).
 pub(crate) static RSA_PSS_SIGN: signature::RsaSignatureEncoding =
     signature::RSA_PSS_SHA256.with_pss_salt_length(signature::RsaPssSaltLength::Max);
-static RSA_PSS_VERIFY_MAX: signature::RsaParameters = signature::RSA_PSS_2048_8192_SHA256
-    .with_pss_salt_length(signature::RsaPssSaltLength::Max);
+static RSA_PSS_VERIFY_MAX: signature::RsaParameters =
+    signature::RSA_PSS_2048_8192_SHA256.with_pss_salt_length(signature::RsaPssSaltLength::Max);
 static RSA_PSS_VERIFY_DIGEST: signature::RsaParameters = signature::RSA_PSS_2048_8192_SHA256;
 
 fn raw32(bytes: &[u8], what: &str) -> Result<[u8; 32], Error> {
@@ -160,7 +160,8 @@ impl fmt::Debug for Ed25519PrivateKey {
 impl Ed25519PrivateKey {
     /// A fresh random key.
     pub fn generate() -> Result<Self, Error> {
-        let pair = Ed25519KeyPair::generate().map_err(|_| Error::crypto("key generation failed"))?;
+        let pair =
+            Ed25519KeyPair::generate().map_err(|_| Error::crypto("key generation failed"))?;
         Ok(Ed25519PrivateKey { pair })
     }
 
@@ -231,7 +232,11 @@ pub struct Ed25519PublicKey {
 
 impl fmt::Debug for Ed25519PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Ed25519PublicKey({})", crate::jose::b64::encode(self.raw))
+        write!(
+            f,
+            "Ed25519PublicKey({})",
+            crate::jose::b64::encode(self.raw)
+        )
     }
 }
 
@@ -278,7 +283,9 @@ impl Ed25519PublicKey {
         to_pem("PUBLIC KEY", &der)
     }
 
-    pub(crate) fn verify(&self, message: &[u8], sig: &[u8]) -> bool {
+    /// Verifies a raw Ed25519 signature over `message` (RFC 8032; aws-lc refuses
+    /// non-canonical `S` and small-order keys as Wycheproof expects).
+    pub fn verify(&self, message: &[u8], sig: &[u8]) -> bool {
         sig.len() == 64 && self.parsed.verify_sig(message, sig).is_ok()
     }
 }
@@ -359,6 +366,17 @@ impl X25519PrivateKey {
         X25519PublicKey { raw: self.public }
     }
 
+    /// The raw X25519 shared secret with `peer` (RFC 7748), refusing the all-zero result of a
+    /// low-order point. Exposed for test vectors and the emulator; the envelope never hands
+    /// it out.
+    pub fn diffie_hellman(&self, peer: &X25519PublicKey) -> Result<Zeroizing<[u8; 32]>, Error> {
+        self.agree(peer.as_bytes(), |s| {
+            let mut out = Zeroizing::new([0u8; 32]);
+            out.copy_from_slice(s);
+            Ok(out)
+        })
+    }
+
     /// X25519 with `peer`, refusing an all-zero result (a low-order peer point), and
     /// passing the shared secret to `kdf`.
     pub(crate) fn agree<R>(
@@ -367,14 +385,19 @@ impl X25519PrivateKey {
         kdf: impl FnOnce(&[u8]) -> Result<R, Error>,
     ) -> Result<R, Error> {
         let peer = agreement::UnparsedPublicKey::new(&agreement::X25519, peer);
-        agreement::agree(&self.key, peer, Error::crypto("key agreement failed"), |s| {
-            // aws-lc refuses an all-zero shared secret already; checked again so the rule
-            // does not depend on the backend (RFC 7748 §6.1).
-            if s.iter().all(|b| *b == 0) {
-                return Err(Error::crypto("key agreement failed"));
-            }
-            kdf(s)
-        })
+        agreement::agree(
+            &self.key,
+            peer,
+            Error::crypto("key agreement failed"),
+            |s| {
+                // aws-lc refuses an all-zero shared secret already; checked again so the rule
+                // does not depend on the backend (RFC 7748 §6.1).
+                if s.iter().all(|b| *b == 0) {
+                    return Err(Error::crypto("key agreement failed"));
+                }
+                kdf(s)
+            },
+        )
     }
 }
 
@@ -469,7 +492,9 @@ impl RsaPrivateKey {
                     .map_err(|_| Error::crypto("RSA PKCS#1 key rejected"))?;
                 Ok(RsaPrivateKey { pair })
             }
-            _ => Err(Error::crypto("RSA private key: expected a PRIVATE KEY block")),
+            _ => Err(Error::crypto(
+                "RSA private key: expected a PRIVATE KEY block",
+            )),
         }
     }
 
@@ -483,7 +508,11 @@ impl RsaPrivateKey {
     /// The matching public key.
     pub fn public_key(&self) -> RsaPublicKey {
         // Invariant: the public half of a key aws-lc-rs accepted is well formed.
-        let der = self.pair.public_key().as_der().expect("RSA public key encodes");
+        let der = self
+            .pair
+            .public_key()
+            .as_der()
+            .expect("RSA public key encodes");
         RsaPublicKey::from_spki_der(der.as_ref()).expect("own RSA key is valid")
     }
 
@@ -547,7 +576,7 @@ impl RsaPublicKey {
     /// Verifies RSA-PSS-SHA256. Accepts the maximum salt length (what §2.3 prescribes) and
     /// the digest-length salt (what most other libraries produce); the official verifier
     /// accepts any salt length, which aws-lc-rs cannot express.
-    pub(crate) fn verify_pss(&self, message: &[u8], sig: &[u8]) -> bool {
+    pub fn verify_pss(&self, message: &[u8], sig: &[u8]) -> bool {
         [&RSA_PSS_VERIFY_MAX, &RSA_PSS_VERIFY_DIGEST]
             .into_iter()
             .any(|params| {

@@ -28,11 +28,11 @@ pub mod signature;
 pub mod transport;
 
 pub use blob::{Credentials, generate_credential_blob, parse_credential_blob};
-pub use client::{FromKeys, HawcxDelegationClient, MfaMethod, SuggestedMfa};
+pub use client::{FromKeys, HawcxDelegationClient, MfaMethod, SecretString, SuggestedMfa};
 pub use error::{Error, ErrorKind, MAX_BODY_EXCERPT_CHARS};
 pub use keys::{
-    Ed25519PrivateKey, Ed25519PublicKey, GeneratedKeys, RsaPrivateKey, RsaPublicKey,
-    SpSigningKey, VerifyKey, X25519PrivateKey, X25519PublicKey,
+    Ed25519PrivateKey, Ed25519PublicKey, GeneratedKeys, RsaPrivateKey, RsaPublicKey, SpSigningKey,
+    VerifyKey, X25519PrivateKey, X25519PublicKey,
 };
 pub use signature::{DetachedSignature, SignatureAlg, Signer, Verifier};
 pub use transport::{EciesTransport, SealedRequest};

@@ -134,7 +134,9 @@ impl Verifier {
         }
         for (i, (kid, _)) in keys.iter().enumerate() {
             if kid.is_empty() || keys[..i].iter().any(|(k, _)| k == kid) {
-                return Err(Error::crypto("verifier key ids must be non-empty and unique"));
+                return Err(Error::crypto(
+                    "verifier key ids must be non-empty and unique",
+                ));
             }
         }
         Ok(Verifier { keys })

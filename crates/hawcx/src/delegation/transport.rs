@@ -153,7 +153,10 @@ impl EciesTransport {
         if let Some(sp_id) = &self.sp_id {
             headers.push((HeaderName::from_static("x-sp-id"), sp_id.clone()));
         }
-        headers.push((HeaderName::from_static("x-timestamp"), HeaderValue::from(ts)));
+        headers.push((
+            HeaderName::from_static("x-timestamp"),
+            HeaderValue::from(ts),
+        ));
         headers.push((
             HeaderName::from_static("x-signature-alg"),
             stat(sig.alg.as_str()),
@@ -163,7 +166,10 @@ impl EciesTransport {
             header_value("signature", &sig.signature_b64)?,
         ));
         if let Some(kid) = &sig.kid {
-            headers.push((HeaderName::from_static("x-key-id"), header_value("kid", kid)?));
+            headers.push((
+                HeaderName::from_static("x-key-id"),
+                header_value("kid", kid)?,
+            ));
         }
         headers.extend(self.extra.iter().cloned());
         Ok(SealedRequest { body, headers })
@@ -267,7 +273,12 @@ impl EciesTransport {
         }
         let response = self
             .http
-            .send(request.body(sealed.body), &url, self.timeout, MAX_RESPONSE_BODY)
+            .send(
+                request.body(sealed.body),
+                &url,
+                self.timeout,
+                MAX_RESPONSE_BODY,
+            )
             .await
             .map_err(|e| Error::Network(e.to_string()))?;
         self.open_response(

@@ -1,1 +1,36 @@
-//! Placeholder: filled by its own issue.
+//! Step-up and management (PROTOCOL.md §4): the 2.0 `StepUpClient` and `Hawcx` facade over
+//! two transports — JWT bearer with signed responses (preferred) and the deprecated ECIES
+//! transport of [`crate::delegation`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), hawcx::management::Error> {
+//! use hawcx::management::{HxAuthMfaMethod, StepUpClient, StepUpPurpose, PrivateKeyJwt};
+//!
+//! let client = StepUpClient::with_private_key_jwt(PrivateKeyJwt::new(
+//!     "-----BEGIN PRIVATE KEY-----\n…",
+//!     "sp-key-1",
+//!     "my-client-id",
+//!     "https://api.hawcx.com",
+//!     "my-config-id",
+//! ))?;
+//! let started = client
+//!     .start_token("alice", StepUpPurpose::ChangeMfaMethod(HxAuthMfaMethod::Totp))
+//!     .await?;
+//! # let _ = started; Ok(()) }
+//! ```
+
+pub mod bearer;
+pub mod client;
+mod error;
+pub mod response_signature;
+
+pub use bearer::{BearerSigner, JwtBearerTransport};
+pub use client::{
+    ConsumeResponse, Hawcx, HxAuthMfaMethod, PrivateKeyJwt, StartTokenResponse, StepUpClient,
+    StepUpPurpose,
+};
+pub use error::{Error, SignatureFailure};
+pub use response_signature::{IssuerKeys, ResponseSignatureVerifier};
+
+/// The header carrying the response signature.
+pub const RESPONSE_SIGNATURE_HEADER: &str = "x-response-signature";
