@@ -8,4 +8,5 @@ mod delegation;
 mod dev;
 mod management;
 mod oidc;
+mod our_clients;
 mod peers;
