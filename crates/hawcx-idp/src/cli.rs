@@ -81,6 +81,7 @@ impl IdpArgs {
             listen: self.listen,
             public_url: self.public_url.clone(),
             state_path: self.state.clone(),
+            env_file: self.env_file.clone(),
             redirect_uris: self.redirect_uri.clone(),
             id_token_alg: self.id_token_alg,
             id_token_ttl: Duration::from_secs(self.id_token_ttl),
@@ -101,10 +102,8 @@ impl IdpArgs {
 /// # Errors
 /// Startup failures (state file, bind, env file). Runtime errors are logged.
 pub async fn run(args: IdpArgs) -> Result<(), StartError> {
+    // `start` writes the env file before returning, so the line below means "ready".
     let running = crate::start(args.to_config()).await?;
-    if let Some(path) = &args.env_file {
-        running.write_env_file(path)?;
-    }
     {
         use std::io::Write as _;
         let mut out = std::io::stdout().lock();

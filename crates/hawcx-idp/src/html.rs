@@ -1,7 +1,7 @@
 //! The emulator's HTML pages: plain, accessible (lang, headings, labels, alerts) and
 //! usable without JavaScript.
 
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::util::html_escape as esc;
@@ -21,7 +21,23 @@ pub(crate) fn page(status: StatusCode, title: &str, body: &str) -> Response {
 (<code>/dev/mailbox</code>), never sent for real.</p>\n</main>\n</body>\n</html>\n",
         title = esc(title),
     );
-    (status, Html(html)).into_response()
+    let mut response = (status, Html(html)).into_response();
+    let h = response.headers_mut();
+    // No scripts, no framing (clickjacking of the login form), no referrer (codes and
+    // sessions never leak through it). `form-action` is left open on purpose: browsers
+    // apply it to the redirect after the final form post, which goes to the client.
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    response
 }
 
 /// An error paragraph announced to screen readers.

@@ -54,6 +54,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Persist keys, clients and users here so they survive restarts.
     pub state_path: Option<PathBuf>,
+    /// Write the env file here at start, and again after a key rotation (its
+    /// `OAUTH_PUBLIC_KEY` names the current id_token key).
+    pub env_file: Option<PathBuf>,
     /// Extra redirect URIs registered for both clients (the default one always is).
     pub redirect_uris: Vec<String>,
     /// id_token algorithm: ES256 (default), ES384, ES512, RS256 or EdDSA.
@@ -82,6 +85,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             public_url: None,
             state_path: None,
+            env_file: None,
             redirect_uris: Vec::new(),
             id_token_alg: Algorithm::ES256,
             id_token_ttl: Duration::from_secs(3600),
@@ -187,6 +191,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         }
     };
     let state = Arc::new(IdpState::new(config, url.clone())?);
+    if let Some(path) = &state.config.env_file {
+        envfile::write(&state, path).map_err(StartError)?;
+    }
     let router = app(state.clone());
     let handle = tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, router).await {

@@ -160,6 +160,12 @@ async fn rotate_keys(
             inner.published_jwks(),
         ))
     });
+    if result.is_ok()
+        && let Some(path) = &state.config.env_file
+        && let Err(e) = crate::envfile::write(&state, path)
+    {
+        tracing::error!(error = %e, "cannot rewrite the env file after key rotation");
+    }
     match result {
         Ok((kid, response_kid, jwks)) => Json(json!({
             "kid": kid,

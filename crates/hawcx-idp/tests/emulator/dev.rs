@@ -287,3 +287,55 @@ async fn starts_fast() {
         "{elapsed:?}"
     );
 }
+
+#[tokio::test]
+async fn env_file_written_at_start_and_after_rotation() {
+    let dir = std::env::temp_dir().join(format!(
+        "hawcx-idp-envrot-{}",
+        hawcx::jose::b64::encode(random_bytes(6))
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(".env");
+    let mut config = hawcx_idp::Config::default();
+    config.env_file = Some(path.clone());
+    let idp = start_with(config).await;
+    let read_key = || {
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with("OAUTH_PUBLIC_KEY="))
+            .unwrap()
+            .to_owned()
+    };
+    let before = read_key();
+    assert!(before.contains("-----BEGIN PUBLIC KEY-----\\n"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let (s, _) = idp.post_json("/dev/keys/rotate", json!({})).await;
+    assert_eq!(s, 200);
+    assert_ne!(read_key(), before);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn html_pages_send_security_headers() {
+    let idp = start().await;
+    let p = AuthParams::new(&idp);
+    let r = idp
+        .http
+        .get(idp.u(&format!("/oauth2/authorize?{}", p.query())))
+        .send()
+        .await
+        .unwrap();
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+    assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+}
