@@ -254,6 +254,7 @@ fn fresh_tenant(config: &Config) -> Result<Tenant, StartError> {
         redirect_uris: Vec::new(),
         session_secret: random_token(32),
         flask_secret: random_token(32),
+        extra_sp_keys: Vec::new(),
         delegation: DelegationKeys {
             sp_kid: "hawcx".to_owned(),
             sp_ed25519_seed: raw(),

@@ -33,6 +33,17 @@ pub(crate) struct Tenant {
     pub(crate) session_secret: String,
     pub(crate) flask_secret: String,
     pub(crate) delegation: DelegationKeys,
+    /// More SP verification keys (Ed25519 or RSA for RSA-PSS), registered by
+    /// `POST /dev/sp-keys`, beside the default one in `delegation`.
+    #[serde(default)]
+    pub(crate) extra_sp_keys: Vec<SpKey>,
+}
+
+/// An SP request-signing public key, by key id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct SpKey {
+    pub(crate) kid: String,
+    pub(crate) public_key_pem: String,
 }
 
 /// Raw 32-byte keys (b64url) of both sides of the delegation channel. The SP half is

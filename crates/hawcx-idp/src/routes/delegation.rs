@@ -7,8 +7,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use std::sync::RwLock;
+
 use hawcx::delegation::{
-    Ed25519PrivateKey, Signer, Verifier, X25519PrivateKey, X25519PublicKey, ecies,
+    Ed25519PrivateKey, Signer, Verifier, VerifyKey, X25519PrivateKey, X25519PublicKey, ecies,
 };
 use hawcx::jose::b64;
 use serde_json::{Map, Value, json};
@@ -22,9 +24,10 @@ use crate::util::{random_otp, random_token, sha256_b64, valid_phone};
 /// Largest accepted clock difference between the SP's `X-Timestamp` and ours.
 pub(crate) const MAX_SKEW: i64 = 300;
 
-/// The parsed delegation keys of both sides; fixed for the life of the process.
+/// The parsed delegation keys of both sides. Only the SP verification keys change (when
+/// `/dev/sp-keys` registers one); the lock is never held across `.await`.
 pub(crate) struct Keyring {
-    sp_verifier: Verifier,
+    sp_verifier: RwLock<Verifier>,
     sp_encryption_key: X25519PublicKey,
     idp_signer: Signer,
     idp_decryption_key: X25519PrivateKey,
@@ -58,13 +61,38 @@ fn idp_keys(t: &Tenant) -> Result<(Ed25519PrivateKey, X25519PrivateKey), String>
     Ok((ed, x))
 }
 
+/// The SP verifier: the default key under its kid, plus every registered extra key.
+fn sp_verifier(t: &Tenant, sp_ed: Ed25519PrivateKey) -> Result<Verifier, String> {
+    let mut keys = vec![(
+        t.delegation.sp_kid.clone(),
+        VerifyKey::from(sp_ed.public_key()),
+    )];
+    for k in &t.extra_sp_keys {
+        let key =
+            VerifyKey::from_pem(&k.public_key_pem).map_err(|e| format!("SP key {}: {e}", k.kid))?;
+        keys.push((k.kid.clone(), key));
+    }
+    Verifier::new(keys).map_err(|e| e.to_string())
+}
+
 impl Keyring {
+    /// Rebuilds the SP verifier after the tenant's SP keys changed.
+    pub(crate) fn reload_sp_keys(&self, t: &Tenant) -> Result<(), String> {
+        let (sp_ed, _) = sp_keys(t)?;
+        let verifier = sp_verifier(t, sp_ed)?;
+        *self.sp_verifier.write().unwrap_or_else(|e| e.into_inner()) = verifier;
+        Ok(())
+    }
+
+    fn verifier(&self) -> std::sync::RwLockReadGuard<'_, Verifier> {
+        self.sp_verifier.read().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub(crate) fn new(t: &Tenant) -> Result<Keyring, String> {
         let (sp_ed, sp_x) = sp_keys(t)?;
         let (idp_ed, idp_x) = idp_keys(t)?;
         Ok(Keyring {
-            sp_verifier: Verifier::single(t.delegation.sp_kid.clone(), sp_ed.public_key())
-                .map_err(|e| e.to_string())?,
+            sp_verifier: RwLock::new(sp_verifier(t, sp_ed)?),
             sp_encryption_key: sp_x.public_key(),
             idp_signer: Signer::ed25519(idp_ed, Some(t.delegation.idp_kid.clone())),
             idp_decryption_key: idp_x,
@@ -171,7 +199,7 @@ pub(crate) fn open_request(
     let keys = &state.delegation;
     let kid = header(headers, "x-key-id");
     // An unknown key id means we cannot tell who is asking: answer in plain JSON.
-    if keys.sp_verifier.select(kid).is_err() {
+    if keys.verifier().select(kid).is_err() {
         return Err(detail(
             StatusCode::UNAUTHORIZED,
             "unknown X-Key-Id: no SP key is registered under it",
@@ -212,7 +240,7 @@ pub(crate) fn open_request(
             "X-Signature and X-Signature-Alg are required",
         );
     };
-    if keys.sp_verifier.verify(body, ts, sig, alg, kid).is_err() {
+    if keys.verifier().verify(body, ts, sig, alg, kid).is_err() {
         return sealed_err(StatusCode::UNAUTHORIZED, "signature verification failed");
     }
     // Replay: the same signed message (body and timestamp) is accepted once. Keyed on the

@@ -23,6 +23,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/dev/keys/rotate", post(rotate_keys))
         .route("/dev/clock", post(set_clock).get(get_clock))
         .route("/dev/tokens", post(mint_token))
+        .route("/dev/sp-keys", post(register_sp_key))
 }
 
 fn json_body(body: &[u8]) -> Result<serde_json::Map<String, Value>, Response> {
@@ -271,5 +272,60 @@ async fn mint_token(State(state): State<AppState>, headers: HeaderMap, body: Byt
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("signing failed: {e}"),
         ),
+    }
+}
+
+/// `POST /dev/sp-keys {kid, public_key_pem}`: registers another SP request-signing key
+/// (Ed25519, or RSA for `rsa-pss-sha256`), as a tenant admin would in the Hawcx console.
+async fn register_sp_key(State(state): State<AppState>, body: Bytes) -> Response {
+    let map = match json_body(&body) {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let kid = map
+        .get("kid")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let pem = map
+        .get("public_key_pem")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    if kid.is_empty() || kid.len() > 128 || !kid.bytes().all(|b| b.is_ascii_graphic()) {
+        return detail(
+            StatusCode::BAD_REQUEST,
+            "kid must be 1-128 printable ASCII characters",
+        );
+    }
+    let alg = match hawcx::delegation::VerifyKey::from_pem(&pem) {
+        Ok(hawcx::delegation::VerifyKey::Rsa(_)) => "rsa-pss-sha256",
+        Ok(_) => "ed25519",
+        Err(_) => {
+            return detail(
+                StatusCode::BAD_REQUEST,
+                "public_key_pem must be an Ed25519 or RSA SPKI PEM",
+            );
+        }
+    };
+    let result = state.with(|inner| {
+        let tenant = &mut inner.data.tenant;
+        if tenant.delegation.sp_kid == kid || tenant.extra_sp_keys.iter().any(|k| k.kid == kid) {
+            return Err("an SP key with this kid is already registered");
+        }
+        tenant.extra_sp_keys.push(crate::store::SpKey {
+            kid: kid.clone(),
+            public_key_pem: pem.clone(),
+        });
+        if state.delegation.reload_sp_keys(tenant).is_err() {
+            tenant.extra_sp_keys.pop();
+            return Err("the key could not be registered");
+        }
+        inner.dirty = true;
+        Ok(())
+    });
+    match result {
+        Ok(()) => (StatusCode::CREATED, Json(json!({"kid": kid, "alg": alg}))).into_response(),
+        Err(m) => detail(StatusCode::CONFLICT, m),
     }
 }

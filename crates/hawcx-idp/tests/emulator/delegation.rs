@@ -313,3 +313,65 @@ async fn transport_refusals() {
     assert_eq!(s, 401);
     idp.set_clock(0).await;
 }
+
+#[tokio::test]
+async fn rsa_pss_sp_key_registered_by_kid() {
+    use hawcx::delegation::{RsaPrivateKey, SpSigningKey};
+    let idp = start().await;
+    idp.post_json("/dev/users", json!({"email": "rsa@example.com"}))
+        .await;
+    let rsa = RsaPrivateKey::generate().unwrap();
+    let public_pem = rsa.public_key().to_pem();
+    let (s, v) = idp
+        .post_json(
+            "/dev/sp-keys",
+            json!({"kid": "sp-rsa", "public_key_pem": public_pem}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["alg"], "rsa-pss-sha256");
+    let (s, _) = idp
+        .post_json(
+            "/dev/sp-keys",
+            json!({"kid": "sp-rsa", "public_key_pem": public_pem}),
+        )
+        .await;
+    assert_eq!(s, 409);
+    let (s, _) = idp
+        .post_json(
+            "/dev/sp-keys",
+            json!({"kid": "x", "public_key_pem": "nope"}),
+        )
+        .await;
+    assert_eq!(s, 400);
+    let e = &idp.env;
+    let t = EciesTransport::new(
+        &idp.url,
+        Signer::new(SpSigningKey::RsaPss(rsa), Some("sp-rsa".into())),
+        Verifier::single(
+            "hawcx",
+            Ed25519PublicKey::from_pem(&e["IDP_ED25519_PUBLIC_KEY_PEM"]).unwrap(),
+        )
+        .unwrap(),
+        X25519PublicKey::from_pem(&e["IDP_X25519_PUBLIC_KEY_PEM"]).unwrap(),
+        X25519PrivateKey::from_pem(&e["SP_X25519_PRIVATE_KEY_PEM"]).unwrap(),
+    )
+    .unwrap();
+    let v = t
+        .send(
+            "/hc_auth/v5/update/get-creds",
+            &json!({"userid": "rsa@example.com"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v["mfa_method"], "none");
+    // The default Ed25519 key still works.
+    let v = transport(&idp, "hawcx")
+        .send(
+            "/hc_auth/v5/update/get-creds",
+            &json!({"userid": "rsa@example.com"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v["mfa_method"], "none");
+}

@@ -143,3 +143,21 @@ expect_raises(DelegationRequestError,
               lambda: bad_transport.send("/hc_auth/v5/update/get-creds", {"userid": "ghost@example.com"}),
               status_is(404))
 ok("signed error replies verified by the package")
+
+# An RSA-PSS signing SP: register its public key, then use the package's RSA-PSS signer.
+from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
+from hawcx_oauth_client.delegation import DelegationKeyMaterial, build_transport_from_keys  # noqa: E402
+
+rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+rsa_priv = rsa_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption()).decode()
+rsa_pub = rsa_key.public_key().public_bytes(serialization.Encoding.PEM,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+r = requests.post(URL + "/dev/sp-keys", json={"kid": "sp-rsa", "public_key_pem": rsa_pub}, timeout=10)
+assert r.status_code == 201, r.text
+rsa_transport = build_transport_from_keys(base_url=URL, keys=DelegationKeyMaterial(
+    sp_signing_key=rsa_priv, sp_encryption_key=E["SP_X25519_PRIVATE_KEY_PEM"],
+    idp_verify_key=E["IDP_ED25519_PUBLIC_KEY_PEM"], idp_encryption_key=E["IDP_X25519_PUBLIC_KEY_PEM"],
+    sp_kid="sp-rsa", idp_kid="hawcx", signing_alg="rsa-pss-sha256"))
+assert rsa_transport.send("/hc_auth/v5/update/get-creds", {"userid": user})["mfa_method"] == "sms"
+ok("RSA-PSS signed delegation request")
