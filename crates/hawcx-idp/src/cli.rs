@@ -122,3 +122,59 @@ pub async fn run(args: IdpArgs) -> Result<(), StartError> {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_option() {
+        let args = IdpArgs::try_parse_from([
+            "hawcx-idp",
+            "--listen",
+            "127.0.0.1:0",
+            "--env-file",
+            ".env",
+            "--state",
+            "idp.json",
+            "--redirect-uri",
+            "http://localhost:3000/cb",
+            "--redirect-uri",
+            "http://localhost:4000/cb",
+            "--id-token-alg",
+            "EdDSA",
+            "--id-token-ttl",
+            "600",
+            "--access-token-ttl",
+            "300",
+            "--code-ttl",
+            "30",
+            "--key-grace",
+            "10",
+            "--require-pkce",
+            "--no-dev-endpoints",
+            "--test-mode",
+        ])
+        .unwrap();
+        let c = args.to_config();
+        assert_eq!(c.listen.port(), 0);
+        assert_eq!(c.redirect_uris.len(), 2);
+        assert_eq!(c.id_token_alg, Algorithm::EdDSA);
+        assert_eq!(c.id_token_ttl, Duration::from_secs(600));
+        assert_eq!(c.access_token_ttl, Duration::from_secs(300));
+        assert_eq!(c.code_ttl, Duration::from_secs(30));
+        assert_eq!(c.key_grace, Duration::from_secs(10));
+        assert!(c.require_pkce && !c.dev_endpoints && c.test_mode);
+        assert_eq!(c.env_file.as_deref(), Some(std::path::Path::new(".env")));
+    }
+
+    #[test]
+    fn defaults_and_refusals() {
+        let c = IdpArgs::try_parse_from(["hawcx-idp"]).unwrap().to_config();
+        assert_eq!(c.id_token_alg, Algorithm::ES256);
+        assert!(c.dev_endpoints && !c.require_pkce && !c.test_mode);
+        for alg in ["HS256", "none", "PS256", "RS512"] {
+            assert!(IdpArgs::try_parse_from(["hawcx-idp", "--id-token-alg", alg]).is_err());
+        }
+    }
+}
