@@ -236,7 +236,7 @@ impl std::fmt::Display for StartError {
 
 impl std::error::Error for StartError {}
 
-fn fresh_tenant(config: &Config) -> Result<Tenant, StartError> {
+fn fresh_tenant() -> Result<Tenant, StartError> {
     let client_key = SigningKey::generate_ed25519()
         .map_err(|e| StartError(format!("cannot generate the client key: {e}")))?
         .with_kid(format!("conf-{}", random_hex(6)));
@@ -244,7 +244,6 @@ fn fresh_tenant(config: &Config) -> Result<Tenant, StartError> {
         .to_private_jwk_json()
         .map_err(|e| StartError(format!("cannot encode the client key: {e}")))?;
     let raw = || random_token(32);
-    let _ = config;
     Ok(Tenant {
         config_id: format!("cfg_{}", random_hex(10)),
         api_key: format!("hk_{}", random_token(24)),
@@ -452,7 +451,7 @@ impl IdpState {
             Some(d) => d,
             None => Persisted {
                 version: store::STATE_VERSION,
-                tenant: fresh_tenant(&config)?,
+                tenant: fresh_tenant()?,
                 signing_keys: Vec::new(),
                 users: Default::default(),
             },

@@ -4,7 +4,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -214,8 +214,7 @@ async fn get_clock(State(state): State<AppState>) -> Response {
 /// client), `iss` (default the issuer), `nonce`, `expires_in` (seconds; negative gives an
 /// expired token), `claims` (object merged last), `signing_key`: `"current"` (default) or
 /// `"unpublished"` (a fresh key the JWKS never shows).
-async fn mint_token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let _ = headers;
+async fn mint_token(State(state): State<AppState>, body: Bytes) -> Response {
     let map = match json_body(&body) {
         Ok(m) => m,
         Err(r) => return r,
