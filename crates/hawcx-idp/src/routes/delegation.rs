@@ -206,14 +206,25 @@ pub(crate) fn open_request(
         ));
     }
     let sealed_err = |status, msg: &str| Err(seal_reply(state, Reply::error(status, msg)));
-    let (config_id, api_key) = state.with(|inner| {
+    let (config_id, api_key, clients) = state.with(|inner| {
+        let t = inner.tenant();
         (
-            inner.tenant().config_id.clone(),
-            inner.tenant().api_key.clone(),
+            t.config_id.clone(),
+            t.api_key.clone(),
+            [t.public_client_id.clone(), t.confidential_client_id.clone()],
         )
     });
     if let Err(msg) = super::token::check_tenant_headers(headers, &config_id, &api_key) {
         return sealed_err(StatusCode::UNAUTHORIZED, msg);
+    }
+    // 1.0 names the SP by client id in `X-SP-Id`; when sent it must be one of ours.
+    for v in headers.get_all("x-sp-id") {
+        if !v.to_str().is_ok_and(|v| clients.iter().any(|c| c == v)) {
+            return sealed_err(
+                StatusCode::UNAUTHORIZED,
+                "X-SP-Id is not a client of this tenant",
+            );
+        }
     }
     if header(headers, "x-enc-alg") != Some(ecies::ENC_ALG) {
         return sealed_err(StatusCode::BAD_REQUEST, "X-Enc-Alg must be x25519-aesgcm");

@@ -288,7 +288,11 @@ async fn transport_refusals() {
     set_header(&mut headers, "x-enc-alg", "none");
     let (s, _, _) = send_raw(&idp, path, sealed.body.clone(), headers).await;
     assert_eq!(s, 400);
-    for (name, value) in [("x-config-id", "cfg_wrong"), ("apikey", "wrong")] {
+    for (name, value) in [
+        ("x-config-id", "cfg_wrong"),
+        ("apikey", "wrong"),
+        ("x-sp-id", "someone"),
+    ] {
         let sealed = t.seal_request(payload, now()).unwrap();
         let mut headers = sealed.headers.clone();
         set_header(&mut headers, name, value);
@@ -303,6 +307,7 @@ async fn transport_refusals() {
     let mut headers = sealed.headers.clone();
     set_header(&mut headers, "x-config-id", &idp.env["HAWCX_CONFIG_ID"]);
     set_header(&mut headers, "apikey", &idp.env["HAWCX_API_KEY"]);
+    set_header(&mut headers, "x-sp-id", &idp.env["OAUTH_CLIENT_ID"]);
     let (s, _, _) = send_raw(&idp, path, sealed.body, headers).await;
     assert_eq!(s, 200);
 
