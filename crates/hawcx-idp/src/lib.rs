@@ -116,6 +116,19 @@ impl Config {
                 self.id_token_alg
             )));
         }
+        if let Some(u) = &self.public_url {
+            let ok = url::Url::parse(u).is_ok_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.query().is_none()
+                    && u.fragment().is_none()
+                    && u.username().is_empty()
+            });
+            if !ok {
+                return Err(StartError(format!(
+                    "public URL {u:?} must be an absolute http(s) URL without query, fragment or userinfo"
+                )));
+            }
+        }
         for uri in &self.redirect_uris {
             let ok = url::Url::parse(uri)
                 .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.fragment().is_none());
@@ -190,6 +203,12 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             format!("http://{host}:{}", addr.port())
         }
     };
+    if config.dev_endpoints && !addr.ip().is_loopback() {
+        tracing::warn!(
+            address = %addr,
+            "dev endpoints are on and the emulator listens beyond loopback: anyone who can reach it can read one-time codes; use --no-dev-endpoints or listen on 127.0.0.1"
+        );
+    }
     let state = Arc::new(IdpState::new(config, url.clone())?);
     if let Some(path) = &state.config.env_file {
         envfile::write(&state, path).map_err(StartError)?;
