@@ -8,7 +8,8 @@
 //! enforced, codes single use.
 //!
 //! It is a library first so tests can start it in-process on a free port in
-//! milliseconds ([`start`]); `hawcx idp` wraps it through [`cli::run`].
+//! milliseconds ([`start`], or [`spawn`] on its own thread for callers without a tokio
+//! runtime, such as the Python fixture); `hawcx idp` wraps it through [`cli::run`].
 //!
 //! | module | job |
 //! |---|---|
@@ -21,6 +22,7 @@
 //! one-time code appears.
 #![warn(missing_docs)]
 
+mod background;
 pub mod cli;
 mod envfile;
 mod html;
@@ -36,6 +38,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use background::{Background, spawn};
 pub use hawcx::jose::Algorithm;
 pub use state::{IdpState, StartError};
 
