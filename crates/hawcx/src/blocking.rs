@@ -281,3 +281,5 @@ mod management_blocking {
         }
     }
 }
+/// Blocking twins of [`crate::oidc`].
+pub mod oidc;

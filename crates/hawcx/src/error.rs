@@ -24,6 +24,9 @@ pub enum Error {
     /// Step-up and management client.
     #[error(transparent)]
     Management(#[from] crate::management::Error),
+    /// OpenID Connect code exchange, discovery and id_token verification.
+    #[error(transparent)]
+    Oidc(#[from] crate::oidc::Error),
     /// A blocking call was made from inside an async runtime, where it would deadlock.
     #[error(
         "blocking call made inside an async runtime; use the async API or tokio::task::spawn_blocking"
@@ -40,6 +43,7 @@ impl Error {
             Error::Http(e) => e.code(),
             Error::Delegation(e) => e.code(),
             Error::Management(e) => e.code(),
+            Error::Oidc(e) => e.code(),
             Error::BlockingInRuntime => "usage.blocking_in_runtime",
         }
     }

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Map, Value};
 
 use super::error::NonceFailure;
-use super::{Algorithm, Error};
+use super::{Algorithm, Error, json};
 
 /// Latest accepted NumericDate: 9999-12-31T23:59:59Z. Later values are refused as
 /// out of range rather than silently saturated.
@@ -98,13 +98,25 @@ pub struct Claims {
 impl Claims {
     /// Types the registered claims of a parsed payload, refusing wrong JSON types.
     pub fn from_map(mut map: Map<String, Value>) -> Result<Claims, Error> {
+        let registered = json::REGISTERED.map(|name| map.remove(name));
+        Claims::from_split(json::SplitClaims {
+            registered,
+            rest: map,
+        })
+    }
+
+    /// Types the registered claims split out by [`json::parse_claims`].
+    pub(crate) fn from_split(split: json::SplitClaims) -> Result<Claims, Error> {
+        let json::SplitClaims { registered, rest } = split;
+        let [iss, sub, aud, exp, nbf, iat, jti] = registered;
         let mut claims = Claims {
-            iss: take_string(&mut map, "iss")?,
-            sub: take_string(&mut map, "sub")?,
-            jti: take_string(&mut map, "jti")?,
+            iss: string_claim("iss", iss)?,
+            sub: string_claim("sub", sub)?,
+            jti: string_claim("jti", jti)?,
+            extra: rest,
             ..Claims::default()
         };
-        claims.aud = match map.remove("aud") {
+        claims.aud = match aud {
             None => None,
             Some(Value::String(a)) => Some(Audience::One(a)),
             Some(Value::Array(items)) => {
@@ -129,8 +141,11 @@ impl Claims {
                 });
             }
         };
-        for (i, name) in ["exp", "nbf", "iat"].into_iter().enumerate() {
-            if let Some(v) = map.remove(name) {
+        for (i, (name, raw)) in [("exp", exp), ("nbf", nbf), ("iat", iat)]
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(v) = raw {
                 let date = NumericDate::parse(name, &v)?;
                 match i {
                     0 => claims.exp = Some(date),
@@ -140,7 +155,6 @@ impl Claims {
                 claims.raw_dates[i] = Some(v);
             }
         }
-        claims.extra = map;
         Ok(claims)
     }
 
@@ -195,8 +209,8 @@ impl Claims {
     }
 }
 
-fn take_string(map: &mut Map<String, Value>, name: &str) -> Result<Option<String>, Error> {
-    match map.remove(name) {
+fn string_claim(name: &str, value: Option<Value>) -> Result<Option<String>, Error> {
+    match value {
         None => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(Error::InvalidClaim {

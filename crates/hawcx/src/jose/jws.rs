@@ -51,9 +51,20 @@ fn split(token: &str, max_size: usize) -> Result<(&str, &str, &str), Error> {
             limit: max_size,
         });
     }
-    let mut it = token.splitn(4, '.');
-    match (it.next(), it.next(), it.next(), it.next()) {
-        (Some(h), Some(p), Some(s), None) if !h.is_empty() => Ok((h, p, s)),
+    // Byte search: the three parts are ASCII in any valid token, and `.` is ASCII, so
+    // splitting on the byte is the same as splitting on the char (and measurably cheaper).
+    let bytes = token.as_bytes();
+    let first = bytes.iter().position(|b| *b == b'.');
+    let second = first.and_then(|f| {
+        bytes[f + 1..]
+            .iter()
+            .position(|b| *b == b'.')
+            .map(|p| f + 1 + p)
+    });
+    match (first, second) {
+        (Some(f), Some(s)) if f > 0 && !bytes[s + 1..].contains(&b'.') => {
+            Ok((&token[..f], &token[f + 1..s], &token[s + 1..]))
+        }
         _ => Err(Error::malformed(Malformed::Parts)),
     }
 }
@@ -208,8 +219,8 @@ pub fn verify_jwt_with_header(
     verify_parts(&parts, keys, &validation.algorithms)?;
     let mut buf = Vec::with_capacity(parts.payload_b64.len() * 3 / 4 + 3);
     b64::decode_into(parts.payload_b64, &mut buf).ok_or(Error::malformed(Malformed::Base64))?;
-    let map = json::parse_object(&buf).map_err(|e| map_json(e, Malformed::Payload))?;
-    let claims = Claims::from_map(map)?;
+    let split = json::parse_claims(&buf).map_err(|e| map_json(e, Malformed::Payload))?;
+    let claims = Claims::from_split(split)?;
     validation.check_claims(&claims)?;
     Ok((parts.header, claims))
 }
