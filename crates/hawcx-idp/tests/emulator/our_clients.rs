@@ -212,3 +212,145 @@ async fn rust_delegation_client_from_env_file() {
     assert_eq!(creds.mfa_method.as_deref(), Some("none"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn auth_params(idp: &Idp, client_id: &str, p: &hawcx::oidc::AuthorizationParams) -> AuthParams {
+    let mut a = AuthParams::new(idp).with_pkce(&p.code_challenge);
+    a.client_id = client_id.to_owned();
+    a.state = p.state.clone();
+    a.nonce = Some(p.nonce.clone());
+    a
+}
+
+#[tokio::test]
+async fn rust_oidc_client_discovery_exchange_public_and_confidential() {
+    use hawcx::oidc::{AuthorizationParams, ClientAssertionSigner, HawcxOAuth};
+    let idp = start().await;
+    let cfg = idp.env["HAWCX_CONFIG_ID"].clone();
+    let oauth = HawcxOAuth::from_issuer(idp.url.clone(), cfg.clone(), idp.public_client())
+        .await
+        .unwrap();
+    assert_eq!(oauth.token_endpoint(), idp.token_endpoint());
+
+    // Public client, PKCE, nonce.
+    let p = AuthorizationParams::generate();
+    let code = idp
+        .login(
+            &auth_params(&idp, idp.public_client(), &p),
+            "rust-oidc@example.com",
+        )
+        .await;
+    let r = oauth
+        .exchange_code(
+            &code,
+            p.code_verifier.as_str(),
+            Some(idp.redirect_uri()),
+            Some(&p.nonce),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.claims.get_str("email"), Some("rust-oidc@example.com"));
+    assert_eq!(r.token_type.as_deref(), Some("Bearer"));
+    // The same code again is refused by the emulator (invalid_grant, 400).
+    let err = oauth
+        .exchange_code(
+            &code,
+            p.code_verifier.as_str(),
+            Some(idp.redirect_uri()),
+            Some(&p.nonce),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400), "{err}");
+    assert!(err.is_exchange_error());
+
+    // A wrong verifier is refused.
+    let p = AuthorizationParams::generate();
+    let code = idp
+        .login(
+            &auth_params(&idp, idp.public_client(), &p),
+            "rust-oidc@example.com",
+        )
+        .await;
+    let other = AuthorizationParams::generate();
+    let err = oauth
+        .exchange_code(&code, other.code_verifier.as_str(), None, Some(&p.nonce))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400), "{err}");
+
+    // Confidential client with private_key_jwt (our signer, EdDSA).
+    let signer = ClientAssertionSigner::from_jwk(&idp.env["HAWCX_PRIVATE_JWK"]).unwrap();
+    let conf = HawcxOAuth::from_issuer(idp.url.clone(), cfg.clone(), idp.confidential_client())
+        .await
+        .unwrap()
+        .with_client_assertion(signer)
+        .unwrap();
+    let p = AuthorizationParams::generate();
+    let code = idp
+        .login(
+            &auth_params(&idp, idp.confidential_client(), &p),
+            "rust-oidc@example.com",
+        )
+        .await;
+    let r = conf
+        .exchange_code(
+            &code,
+            p.code_verifier.as_str(),
+            Some(idp.redirect_uri()),
+            Some(&p.nonce),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r.claims
+            .aud
+            .as_ref()
+            .map(|a| a.contains(idp.confidential_client())),
+        Some(true)
+    );
+
+    // Dev-minted tokens exercise the client's refusals.
+    for body in [
+        json!({"expires_in": -60}),
+        json!({"aud": "someone-else"}),
+        json!({"iss": "https://evil.example"}),
+        json!({"signing_key": "unpublished"}),
+    ] {
+        let (_, v) = idp.post_json("/dev/tokens", body.clone()).await;
+        let err = oauth
+            .verify_id_token(v["id_token"].as_str().unwrap(), None)
+            .await;
+        assert!(err.is_err(), "{body} must be refused");
+    }
+}
+
+#[tokio::test]
+async fn rust_explicit_exchange_with_public_key_and_jwks() {
+    use hawcx::oidc::{AuthorizationParams, ExchangeRequest, exchange_code_for_claims};
+    let idp = start().await;
+    let p = AuthorizationParams::generate();
+    let code = idp
+        .login(
+            &auth_params(&idp, idp.public_client(), &p),
+            "explicit@example.com",
+        )
+        .await;
+    let req = ExchangeRequest::new(code, idp.token_endpoint(), idp.public_client())
+        .with_public_key(idp.env["OAUTH_PUBLIC_KEY"].clone())
+        .with_code_verifier(p.code_verifier.as_str())
+        .with_redirect_uri(idp.redirect_uri())
+        .with_api_key(idp.env["HAWCX_API_KEY"].clone())
+        .with_issuer(idp.url.clone())
+        .with_nonce(p.nonce.clone());
+    let claims = exchange_code_for_claims(&req).await.unwrap();
+    assert_eq!(claims.get_str("email"), Some("explicit@example.com"));
+
+    let mut a = AuthParams::new(&idp);
+    a.nonce = None;
+    let code = idp.login(&a, "explicit@example.com").await;
+    let req = ExchangeRequest::new(code, idp.token_endpoint(), idp.public_client())
+        .with_jwks_url(idp.env["JWKS_URL"].clone())
+        .with_config_id(idp.env["HAWCX_CONFIG_ID"].clone());
+    let claims = exchange_code_for_claims(&req).await.unwrap();
+    assert_eq!(claims.get_str("email"), Some("explicit@example.com"));
+}
