@@ -284,7 +284,15 @@ pub(crate) async fn authorize_get(
     match result {
         Err(e) => authz_error_response(e, json),
         Ok(_) if json => no_store(Json(serde_json::json!({"next": "email"})).into_response()),
-        Ok(req) => login_page(&req, None, ""),
+        Ok(req) => {
+            // OIDC `login_hint` pre-fills the address (only when it looks like one).
+            let hint = params
+                .get("login_hint")
+                .filter(|h| crate::util::valid_email(h))
+                .map(String::as_str)
+                .unwrap_or("");
+            login_page(&req, None, hint)
+        }
     }
 }
 
@@ -435,11 +443,10 @@ pub(crate) async fn verify_post(
                     None => Challenge::totp(now, otp_ttl),
                 };
                 let mut amr = session.amr.clone();
-                amr.push(if step == LoginStep::SmsOtp {
-                    "sms"
-                } else {
-                    "totp"
-                });
+                // RFC 8176 values: a TOTP code is another "otp"; SMS has its own.
+                if step == LoginStep::SmsOtp {
+                    amr.push("sms");
+                }
                 amr.push("mfa");
                 let id = random_token(24);
                 inner.logins.insert(

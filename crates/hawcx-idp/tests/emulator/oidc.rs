@@ -644,7 +644,16 @@ async fn second_factors_sms_and_totp() {
     let code = totp_now(&secret);
     let (s, v, _) = idp.verify(&session, &code).await;
     assert_eq!(s, 200, "{v}");
-    assert!(v["redirect_to"].is_string());
+    let auth_code = code_from(&v);
+    let (_, t) = idp
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &auth_code),
+            ("client_id", idp.public_client()),
+        ])
+        .await;
+    let (_, claims) = jose::decode_unverified(t["id_token"].as_str().unwrap()).unwrap();
+    assert_eq!(claims["amr"], json!(["otp", "mfa"]));
 
     // The same TOTP code cannot be used twice.
     let (_, v) = idp.start_login(&p, "totp@example.com").await;
