@@ -5,7 +5,7 @@
 //! calls on both transports, the fail-closed reply handling and the JWKS refetch cooldown
 //! are asserted, payload fields included.
 
-mod support;
+mod delegation_support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,6 +15,7 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use delegation_support::*;
 use hawcx::SigningKey;
 use hawcx::delegation::{
     EciesTransport, ErrorKind, FromKeys, HawcxDelegationClient, MfaMethod, SuggestedMfa,
@@ -26,7 +27,6 @@ use hawcx::management::{
     ResponseSignatureVerifier, SignatureFailure, StepUpClient, StepUpPurpose,
 };
 use serde_json::{Value, json};
-use support::*;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum ReplyMode {
@@ -161,11 +161,8 @@ async fn handle(
         }
         ReplyMode::TamperedSig => {
             let sig = out["x-signature"].to_str().unwrap().to_owned();
-            let flipped = if sig.starts_with('A') {
-                format!("B{}", &sig[1..])
-            } else {
-                format!("A{}", &sig[1..])
-            };
+            let first = if sig.as_bytes()[0] == b'A' { "B" } else { "A" };
+            let flipped = format!("{first}{}", &sig[1..]);
             out.insert("x-signature", flipped.parse().unwrap());
         }
         _ => {}

@@ -139,8 +139,11 @@ pub(crate) fn printable(s: &str) -> String {
     s.chars().take(40).flat_map(char::escape_default).collect()
 }
 
+/// PEM with `\n` line endings and 64-column lines, as OpenSSL and `cryptography` write it
+/// (the `pem` crate defaults to CRLF).
 fn to_pem(tag: &str, der: &[u8]) -> String {
-    pem::encode(&pem::Pem::new(tag, der.to_vec()))
+    let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+    pem::encode_config(&pem::Pem::new(tag, der.to_vec()), config)
 }
 
 // ---------------------------------------------------------------------------------------
