@@ -339,3 +339,125 @@ async fn html_pages_send_security_headers() {
     assert_eq!(r.headers()["referrer-policy"], "no-referrer");
     assert_eq!(r.headers()["cache-control"], "no-store");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_logins_persist_consistently() {
+    let dir = std::env::temp_dir().join(format!(
+        "hawcx-idp-conc-{}",
+        hawcx::jose::b64::encode(random_bytes(6))
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("state.json");
+    let mut config = hawcx_idp::Config::default();
+    config.state_path = Some(path.clone());
+    let idp = std::sync::Arc::new(start_with(config.clone()).await);
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let idp = idp.clone();
+        tasks.push(tokio::spawn(async move {
+            let email = format!("user{i}@example.com");
+            let code = idp.login(&AuthParams::new(&idp), &email).await;
+            let (s, v) = idp
+                .token(&[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("client_id", idp.public_client()),
+                ])
+                .await;
+            assert_eq!(s, 200, "{v}");
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let text = std::fs::read_to_string(&path).unwrap();
+    let state: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(state["users"].as_object().unwrap().len(), 40);
+    for u in state["users"].as_object().unwrap().values() {
+        assert_eq!(u["devices"].as_array().unwrap().len(), 1);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn malformed_input_is_a_4xx_never_a_5xx() {
+    let idp = start().await;
+    let bodies: Vec<(&str, &str, Vec<u8>)> = vec![
+        (
+            "/oauth2/token",
+            "application/x-www-form-urlencoded",
+            vec![0xff, 0xfe, b'=', 0x80],
+        ),
+        (
+            "/oauth2/token",
+            "application/x-www-form-urlencoded",
+            b"grant_type=authorization_code&grant_type=x".to_vec(),
+        ),
+        (
+            "/oauth2/authorize",
+            "application/json",
+            b"{\"email\": {\"nested\": 1}}".to_vec(),
+        ),
+        ("/oauth2/authorize", "application/json", b"[1,2]".to_vec()),
+        (
+            "/oauth2/authorize/verify",
+            "application/json",
+            b"not json".to_vec(),
+        ),
+        (
+            "/oauth2/authorize/verify",
+            "application/x-www-form-urlencoded",
+            b"login_session=x&otp=%ff%fe".to_vec(),
+        ),
+        (
+            "/hc_auth/v5/update/get-creds",
+            "application/json",
+            b"{}".to_vec(),
+        ),
+        (
+            "/v1/management/users/phone",
+            "application/json",
+            b"{}".to_vec(),
+        ),
+        (
+            "/stepup/start",
+            "application/json",
+            b"{\"start_token\": \"a.b.c\"}".to_vec(),
+        ),
+        ("/stepup/verify", "application/json", b"{}".to_vec()),
+        ("/dev/users", "application/json", b"\"x\"".to_vec()),
+        (
+            "/dev/tokens",
+            "application/json",
+            b"{\"signing_key\": \"mine\"}".to_vec(),
+        ),
+        (
+            "/dev/clock",
+            "application/json",
+            b"{\"offset_seconds\": 1e300}".to_vec(),
+        ),
+        ("/dev/sp-keys", "application/json", b"{}".to_vec()),
+    ];
+    for (path, ct, body) in bodies {
+        let r = idp
+            .http
+            .post(idp.u(path))
+            .header("content-type", ct)
+            .header("accept", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let s = r.status().as_u16();
+        assert!((400..500).contains(&s), "{path}: {s}");
+    }
+    let r = idp
+        .http
+        .post(idp.u("/v1/management/users/phone"))
+        .header("authorization", "Bearer not-a-jwt")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
