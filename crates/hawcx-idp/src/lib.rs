@@ -225,7 +225,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     Ok(Running { url, state, handle })
 }
 
-/// The router for `state`: every endpoint, dev ones only when enabled.
+/// The router for `state`: every endpoint, dev ones only when enabled. Exposed so the
+/// emulator can be mounted inside another axum app or driven with `tower::ServiceExt`
+/// without a socket.
 pub fn app(state: Arc<IdpState>) -> axum::Router {
     routes::router(state)
 }

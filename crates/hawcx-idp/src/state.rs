@@ -205,7 +205,9 @@ impl Inner {
     }
 }
 
-/// Shared state of one running emulator.
+/// Shared state of one running emulator: configuration, issuer and everything behind the
+/// lock. Public so tests and embedders can hold it ([`crate::Running::state`]); its
+/// contents are reached through the HTTP API, which is the contract.
 pub struct IdpState {
     pub(crate) config: Config,
     pub(crate) delegation: crate::routes::delegation::Keyring,
