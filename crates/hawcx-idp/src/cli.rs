@@ -112,7 +112,7 @@ pub async fn run(args: IdpArgs) -> Result<(), StartError> {
     }
     let mut handle = running.handle;
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => {
+        _ = shutdown_signal() => {
             handle.abort();
             Ok(())
         }
@@ -120,6 +120,29 @@ pub async fn run(args: IdpArgs) -> Result<(), StartError> {
             Ok(()) => Ok(()),
             Err(e) => Err(StartError(format!("server task failed: {e}"))),
         },
+    }
+}
+
+/// Ctrl-C, or SIGTERM on Unix (containers and process managers stop with it).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
