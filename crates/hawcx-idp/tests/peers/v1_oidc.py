@@ -79,3 +79,52 @@ bad = requests.post(URL + "/dev/tokens", json={"aud": "someone-else"}, timeout=1
 expect_raises(h.JWTVerificationError,
               lambda: h.verify_jwt(bad, jwks_url=E["JWKS_URL"], audience=client_id))
 ok("dev token with wrong audience refused by the SDK")
+
+# private_key_jwt with 1.0: the caller supplies the assertion. An EdDSA assertion made with
+# PyJWT and the confidential client's key is accepted ...
+import base64  # noqa: E402
+import json  # noqa: E402
+import secrets  # noqa: E402
+import time  # noqa: E402
+
+import jwt  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+
+conf = E["HAWCX_CONFIDENTIAL_CLIENT_ID"]
+jwk = json.loads(E["HAWCX_PRIVATE_JWK"])
+key = Ed25519PrivateKey.from_private_bytes(base64.urlsafe_b64decode(jwk["d"] + "=="))
+now = int(time.time())
+assertion = jwt.encode({"iss": conf, "sub": conf, "aud": token_url, "iat": now, "exp": now + 60,
+                        "jti": secrets.token_urlsafe(16)}, key, algorithm="EdDSA",
+                       headers={"kid": jwk["kid"]})
+verifier, challenge = pkce()
+code = login("v1@example.com", conf, redirect, challenge=challenge)
+claims = h.exchange_code_for_claims(code=code, oauth_token_url=token_url, client_id=conf,
+                                    jwks_url=E["JWKS_URL"], code_verifier=verifier,
+                                    redirect_uri=redirect, client_assertion=assertion,
+                                    audience=conf, issuer=issuer)
+assert claims["aud"] == conf
+ok("1.0 exchange for the confidential client with an EdDSA assertion")
+
+# ... the same assertion again is a replay ...
+code = login("v1@example.com", conf, redirect, challenge=challenge)
+expect_raises(h.OAuthExchangeError, lambda: h.exchange_code_for_claims(
+    code=code, oauth_token_url=token_url, client_id=conf, jwks_url=E["JWKS_URL"],
+    code_verifier=verifier, redirect_uri=redirect, client_assertion=assertion),
+    lambda e: (e.status_code == 401 and "replay" in e.response_body["error_description"])
+    or (_ for _ in ()).throw(AssertionError(repr(e))))
+ok("1.0 replayed assertion refused")
+
+# ... and 1.0's own ES256 assertion builder is refused: the OP accepts only EdDSA.
+ec_pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+    serialization.NoEncryption()).decode()
+built = h.build_assertion_and_dpop(token_url, conf, ec_pem)
+code = login("v1@example.com", conf, redirect, challenge=challenge)
+expect_raises(h.OAuthExchangeError, lambda: h.exchange_code_for_claims(
+    code=code, oauth_token_url=token_url, client_id=conf, jwks_url=E["JWKS_URL"],
+    code_verifier=verifier, client_assertion=built.client_assertion),
+    lambda e: e.status_code == 401 or (_ for _ in ()).throw(AssertionError(repr(e))))
+ok("1.0 ES256 assertion refused (EdDSA only)")
