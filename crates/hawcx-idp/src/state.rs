@@ -55,6 +55,8 @@ pub(crate) struct LoginSession {
     pub(crate) step: LoginStep,
     pub(crate) challenge: Challenge,
     pub(crate) amr: Vec<&'static str>,
+    /// Creation order, to retire the oldest sessions of an address first.
+    pub(crate) seq: u64,
 }
 
 /// An issued authorization code and everything it is bound to.
@@ -120,6 +122,8 @@ pub(crate) struct Inner {
     pub(crate) stepups: HashMap<String, StepUpChallenge>,
     /// Set by any change to `data`; the next unlock writes the state file.
     pub(crate) dirty: bool,
+    /// Counter behind [`LoginSession::seq`].
+    pub(crate) login_seq: u64,
 }
 
 impl Inner {
@@ -475,6 +479,7 @@ impl IdpState {
             mfa_sessions: HashMap::new(),
             stepups: HashMap::new(),
             dirty: created,
+            login_seq: 0,
         };
         for uri in std::iter::once(crate::DEFAULT_REDIRECT_URI.to_owned())
             .chain(config.redirect_uris.iter().cloned())

@@ -24,6 +24,9 @@ use crate::util::{
     cookie, parse_fields, parse_query, random_otp, random_token, valid_email, wants_json,
 };
 
+/// Live login sessions per email address; starting another retires the oldest.
+const MAX_LIVE_LOGINS: usize = 5;
+
 /// The cookie that binds a browser to a device record.
 pub(crate) const DEVICE_COOKIE: &str = "hawcx_device";
 
@@ -326,9 +329,24 @@ pub(crate) async fn authorize_post(
             d.last_attempted_login = now;
             inner.dirty = true;
         }
+        // Bound the guessing surface: an address has at most MAX_LIVE_LOGINS sessions
+        // (each with its own code and 5 tries); a new one retires the oldest.
+        let mut live: Vec<(String, u64)> = inner
+            .logins
+            .iter()
+            .filter(|(_, s)| s.email == email)
+            .map(|(id, s)| (id.clone(), s.seq))
+            .collect();
+        if live.len() >= MAX_LIVE_LOGINS {
+            live.sort_by_key(|(_, seq)| *seq);
+            for (id, _) in live.iter().take(live.len() + 1 - MAX_LIVE_LOGINS) {
+                inner.logins.remove(id);
+            }
+        }
         let otp = random_otp();
         inner.send_otp(&email, "email", "login", &otp);
         let id = random_token(24);
+        inner.login_seq += 1;
         inner.logins.insert(
             id.clone(),
             LoginSession {
@@ -337,6 +355,7 @@ pub(crate) async fn authorize_post(
                 step: LoginStep::EmailOtp,
                 challenge: Challenge::delivered(otp, now, ttl),
                 amr: vec!["otp"],
+                seq: inner.login_seq,
             },
         );
         Ok(Ok(id))
@@ -449,6 +468,7 @@ pub(crate) async fn verify_post(
                 }
                 amr.push("mfa");
                 let id = random_token(24);
+                inner.login_seq += 1;
                 inner.logins.insert(
                     id.clone(),
                     LoginSession {
@@ -457,6 +477,7 @@ pub(crate) async fn verify_post(
                         step,
                         challenge,
                         amr,
+                        seq: inner.login_seq,
                     },
                 );
                 return Ok(Outcome::Next(id, step));

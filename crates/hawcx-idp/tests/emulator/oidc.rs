@@ -265,6 +265,17 @@ async fn otp_tries_expiry_and_single_use() {
     assert_eq!(v["error"], "otp_expired");
     idp.set_clock(0).await;
 
+    // At most five live sessions per address: a sixth retires the oldest.
+    let (_, first) = idp.start_login(&p, "many@example.com").await;
+    let first_otp = idp.last_otp("many@example.com").await;
+    for _ in 0..5 {
+        idp.start_login(&p, "many@example.com").await;
+    }
+    let (s, v, _) = idp
+        .verify(first["login_session"].as_str().unwrap(), &first_otp)
+        .await;
+    assert_eq!((s, v["error"].as_str().unwrap()), (400, "invalid_session"));
+
     // Single use.
     let (_, v) = idp.start_login(&p, "bob@example.com").await;
     let session = v["login_session"].as_str().unwrap().to_owned();
