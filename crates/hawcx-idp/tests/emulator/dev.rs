@@ -239,6 +239,17 @@ async fn state_survives_restart() {
         let token = exchange_public(&first, "keep@example.com").await;
         jose::decode_unverified(&token).unwrap().1["sub"].clone()
     };
+    let extra = hawcx::delegation::Ed25519PrivateKey::generate()
+        .unwrap()
+        .public_key()
+        .to_pem();
+    let (s, _) = first
+        .post_json(
+            "/dev/sp-keys",
+            json!({"kid": "sp-2", "public_key_pem": extra}),
+        )
+        .await;
+    assert_eq!(s, 201);
     let env1 = first.env.clone();
     first.running.handle.abort();
     #[cfg(unix)]
@@ -264,6 +275,14 @@ async fn state_survives_restart() {
     ] {
         assert_eq!(env1[k], second.env[k], "{k}");
     }
+    // Registered SP keys persist too.
+    let (s, _) = second
+        .post_json(
+            "/dev/sp-keys",
+            json!({"kid": "sp-2", "public_key_pem": extra}),
+        )
+        .await;
+    assert_eq!(s, 409);
     let (s, u) = second.get_json("/dev/users/keep@example.com").await;
     assert_eq!(s, 200);
     assert_eq!(u["sub"], sub);
