@@ -6,6 +6,7 @@ mod common;
 
 mod delegation;
 mod dev;
+mod logs;
 mod management;
 mod oidc;
 mod our_clients;
