@@ -67,12 +67,9 @@ async fn rust_management_client_over_jwt_bearer() {
     assert_eq!(u["phone"], "+15550404040");
 }
 
-/// The official 2.0 response verifier refetches the JWKS on the first unknown kid (its
-/// 30 s limit only spaces out forced refetches); ours counts the 30 s from the initial
-/// fetch too, so a rotation right after a first call fails with `KeyNotFound` for up to
-/// 30 s. Reported to the owner of `hawcx::jwks`; un-ignore when fixed.
+/// Like the official 2.0 response verifier, ours refetches the JWKS on the first unknown
+/// kid; the 30 s cooldown only spaces out further unknown-kid refetches.
 #[tokio::test]
-#[ignore = "hawcx::jwks cooldown counts from the first fetch (see doc comment)"]
 async fn rust_management_client_picks_up_rotation_at_once() {
     let idp = start().await;
     let user = "rust-rot@example.com";
@@ -89,14 +86,14 @@ async fn rust_management_client_picks_up_rotation_at_once() {
     let started = c
         .start_token(
             user,
-            StepUpPurpose::ChangeMfaMethod(HxAuthMfaMethod::SmsOtp),
+            StepUpPurpose::ChangeMfaMethod(HxAuthMfaMethod::EmailOtp),
         )
         .await
         .unwrap();
     let receipt = prove(&idp, started.start_token.expose(), user).await;
     assert!(c.consume_receipt(&receipt).await.unwrap().ok);
     let (_, u) = idp.get_json(&format!("/dev/users/{user}")).await;
-    assert_eq!(u["mfa_method"], "sms");
+    assert_eq!(u["mfa_method"], "email");
 }
 
 #[tokio::test]
