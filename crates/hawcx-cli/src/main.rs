@@ -26,6 +26,8 @@ enum Command {
     /// JWT tools.
     #[command(subcommand)]
     Jwt(jws_cmd::JwtCommand),
+    /// Run the local Hawcx-compatible identity provider (emulator).
+    Idp(hawcx_idp::cli::IdpArgs),
 }
 
 /// A failure with the exit code it maps to.
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Jws(cmd) => jws_cmd::run_jws(cmd),
         Command::Jwt(cmd) => jws_cmd::run_jwt(cmd),
+        Command::Idp(args) => run_idp(args),
     };
     match result {
         Ok(output) => {
@@ -68,6 +71,18 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Runs the emulator until Ctrl-C / SIGTERM on a runtime of its own.
+fn run_idp(args: hawcx_idp::cli::IdpArgs) -> Result<String, Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))?;
+    runtime
+        .block_on(hawcx_idp::cli::run(args))
+        .map_err(|e| Failure::Failed(e.to_string()))?;
+    Ok(String::new())
 }
 
 /// The token argument, or stdin when it is `-`.

@@ -155,3 +155,38 @@ fn jwt_decode_shows_tokens_no_verifier_accepts() {
         "{stdout}"
     );
 }
+
+#[test]
+fn idp_prints_one_ready_line_and_writes_the_env_file() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command as Std, Stdio};
+    let dir = std::env::temp_dir().join(format!("hawcx-cli-idp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let env_file = dir.join(".env");
+    let mut child = Std::new(assert_cmd::cargo::cargo_bin("hawcx"))
+        .args(["idp", "--listen", "127.0.0.1:0", "--env-file"])
+        .arg(&env_file)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        line.starts_with("hawcx idp listening on http://127.0.0.1:"),
+        "{line}"
+    );
+    let env = std::fs::read_to_string(&env_file).unwrap();
+    for name in [
+        "OAUTH_TOKEN_ENDPOINT=",
+        "JWKS_URL=",
+        "OAUTH_PUBLIC_KEY=",
+        "HAWCX_SECRET_KEY=",
+        "SESSION_SECRET=",
+    ] {
+        assert!(env.contains(name), "{name} missing");
+    }
+}

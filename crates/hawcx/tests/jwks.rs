@@ -153,6 +153,25 @@ async fn rotated_key_is_picked_up_on_first_token_with_new_kid() {
 }
 
 #[tokio::test]
+async fn rotation_right_after_a_routine_fetch_is_picked_up_at_once() {
+    let old = es256("old");
+    let new = es256("new");
+    let (idp, url) = start(&[&old], Duration::ZERO).await;
+    let clock = clock();
+    let set = RemoteJwkSet::builder(&url)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    set.verify_jwt(&token(&old), &validation()).await.unwrap();
+    *idp.jwks.lock().unwrap() = jwks_json(&[&old, &new]);
+    clock.advance(Duration::from_secs(1));
+    set.verify_jwt(&token(&new), &validation())
+        .await
+        .expect("no cooldown before the first unknown kid");
+    assert_eq!(idp.hits.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
 async fn unknown_kid_flood_makes_at_most_one_fetch_per_cooldown() {
     let key = es256("k1");
     let (idp, url) = start(&[&key], Duration::ZERO).await;

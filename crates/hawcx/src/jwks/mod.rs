@@ -96,6 +96,10 @@ struct State {
     fresh_until: Duration,
     /// When the last fetch attempt finished (success or not).
     last_attempt: Option<Duration>,
+    /// When the last refetch caused by an unknown kid started. The kid cooldown counts
+    /// from here, not from the last fetch, so a rotation seen just after a routine fetch
+    /// is still picked up on its first token (as the official 2.0 verifier does).
+    last_kid_refetch: Option<Duration>,
     /// Bumped by every finished fetch attempt; lets waiters see that one happened.
     generation: u64,
     last_error: Option<Error>,
@@ -150,27 +154,32 @@ impl RemoteJwkSet {
     }
 
     /// The keys to verify a token with `kid`: cached when fresh and the kid is known;
-    /// refetched when stale, cold, or the kid is unknown and the cooldown has passed.
+    /// refetched when stale or cold, or when the kid is unknown and no unknown-kid refetch
+    /// happened within the cooldown. After a failed fetch the issuer is not asked again
+    /// for a cooldown, and the last good keys are served (up to the maximum staleness).
     pub async fn keys_for(&self, kid: Option<&str>) -> Result<Arc<JwkSet>, Error> {
         let now = self.inner.clock.now();
-        let generation = {
+        let cooldown = self.inner.options.cooldown;
+        let within = |t: Option<Duration>| t.is_some_and(|t| now.saturating_sub(t) < cooldown);
+        let (generation, unknown_kid) = {
             // Lock scope ends before any await.
             let st = self.inner.state.read().unwrap_or_else(|p| p.into_inner());
-            if let Some(keys) = &st.keys {
-                let fresh = now < st.fresh_until;
-                let kid_known = kid.is_none_or(|k| keys.contains_kid(k));
-                let cooling = st
-                    .last_attempt
-                    .is_some_and(|t| now.saturating_sub(t) < self.inner.options.cooldown);
-                if fresh && (kid_known || cooling) {
-                    return Ok(keys.clone());
+            match &st.keys {
+                Some(keys) => {
+                    let fresh = now < st.fresh_until;
+                    let kid_known = kid.is_none_or(|k| keys.contains_kid(k));
+                    let failing = st.last_error.is_some() && within(st.last_attempt);
+                    if fresh && (kid_known || failing || within(st.last_kid_refetch)) {
+                        return Ok(keys.clone());
+                    }
+                    if failing {
+                        // A refresh failed recently: serve stale without hammering the issuer.
+                        return self.stale_or_error(&st, now);
+                    }
+                    (st.generation, fresh)
                 }
-                if !fresh && cooling && st.last_error.is_some() {
-                    // A refresh failed recently: serve stale without hammering the issuer.
-                    return self.stale_or_error(&st, now);
-                }
+                None => (st.generation, false),
             }
-            st.generation
         };
         if generation == 0
             && let Some(keys) = self.load_from_store(now).await
@@ -178,7 +187,7 @@ impl RemoteJwkSet {
         {
             return Ok(keys);
         }
-        self.refresh(generation).await
+        self.refresh(generation, unknown_kid).await
     }
 
     async fn load_from_store(&self, now: Duration) -> Option<Arc<JwkSet>> {
@@ -216,7 +225,11 @@ impl RemoteJwkSet {
     }
 
     /// Fetches now (sharing any fetch already in flight) and returns the newest keys.
-    async fn refresh(&self, observed_generation: u64) -> Result<Arc<JwkSet>, Error> {
+    async fn refresh(
+        &self,
+        observed_generation: u64,
+        unknown_kid: bool,
+    ) -> Result<Arc<JwkSet>, Error> {
         let _flight = self.inner.fetch_lock.lock().await;
         {
             let st = self.inner.state.read().unwrap_or_else(|p| p.into_inner());
@@ -228,6 +241,14 @@ impl RemoteJwkSet {
                     _ => self.stale_or_error(&st, now),
                 };
             }
+        }
+        if unknown_kid {
+            let started = self.inner.clock.now();
+            self.inner
+                .state
+                .write()
+                .unwrap_or_else(|p| p.into_inner())
+                .last_kid_refetch = Some(started);
         }
         let result = self.fetch().await;
         let now = self.inner.clock.now();
@@ -319,6 +340,7 @@ impl RemoteJwkSet {
         st.keys = None;
         st.fresh_until = Duration::ZERO;
         st.last_attempt = None;
+        st.last_kid_refetch = None;
         st.last_error = None;
         // A new generation so in-flight waiters do not reuse the dropped keys.
         st.generation += 1;
@@ -332,7 +354,7 @@ impl RemoteJwkSet {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .generation;
-        self.refresh(generation).await
+        self.refresh(generation, false).await
     }
 
     /// Whether fresh keys are cached.

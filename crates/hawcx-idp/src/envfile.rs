@@ -1,0 +1,104 @@
+//! The `.env` file handed to developers: every variable an app needs to talk to this
+//! emulator, under the names the integration guide uses.
+//!
+//! Values are double-quoted, with `\`, `"` and newlines escaped (`\\`, `\"`, `\n`), so a
+//! PEM sits on one line. python-dotenv, docker `--env-file` readers that honour quotes,
+//! and our own config loader (which also accepts literal `\n` in PEMs) read it back.
+
+use std::path::Path;
+
+use crate::IdpState;
+
+/// Quotes one value.
+pub(crate) fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => {}
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The variables, in a stable order.
+pub(crate) fn variables(state: &IdpState) -> Result<Vec<(&'static str, String)>, String> {
+    let iss = state.issuer().to_owned();
+    let (tenant, id_key) = state.with(|inner| (inner.tenant().clone(), inner.id_token_key()));
+    let public_pem = id_key
+        .public_jwk()
+        .to_spki_pem()
+        .map_err(|e| format!("cannot encode the id_token public key: {e}"))?;
+    let redirect = tenant
+        .redirect_uris
+        .iter()
+        .find(|u| state.config.redirect_uris.contains(u))
+        .or(tenant.redirect_uris.first())
+        .cloned()
+        .unwrap_or_else(|| crate::DEFAULT_REDIRECT_URI.to_owned());
+    let mut vars = vec![
+        ("OAUTH_ISSUER", iss.clone()),
+        (
+            "OAUTH_AUTHORIZATION_ENDPOINT",
+            format!("{iss}/oauth2/authorize"),
+        ),
+        ("OAUTH_TOKEN_ENDPOINT", format!("{iss}/oauth2/token")),
+        ("JWKS_URL", format!("{iss}/.well-known/jwks.json")),
+        ("OAUTH_CLIENT_ID", tenant.public_client_id.clone()),
+        ("OAUTH_AUDIENCE", tenant.public_client_id.clone()),
+        ("OAUTH_REDIRECT_URI", redirect),
+        ("OAUTH_PUBLIC_KEY", public_pem),
+        ("HAWCX_BASE_URL", iss.clone()),
+        ("HAWCX_API_KEY", tenant.api_key.clone()),
+        ("HAWCX_CONFIG_ID", tenant.config_id.clone()),
+        (
+            "HAWCX_CONFIDENTIAL_CLIENT_ID",
+            tenant.confidential_client_id.clone(),
+        ),
+        (
+            "HAWCX_PRIVATE_JWK",
+            tenant.confidential_client_private_jwk.clone(),
+        ),
+    ];
+    vars.extend(crate::routes::delegation::env_vars(&tenant)?);
+    vars.push(("SESSION_SECRET", tenant.session_secret.clone()));
+    vars.push(("FLASK_SECRET_KEY", tenant.flask_secret.clone()));
+    Ok(vars)
+}
+
+/// Renders the file.
+pub(crate) fn render(state: &IdpState) -> Result<String, String> {
+    let mut out = String::from(
+        "# Written by `hawcx idp`: a local Hawcx emulator. Secrets here are for development only.\n",
+    );
+    for (name, value) in variables(state)? {
+        out.push_str(name);
+        out.push('=');
+        out.push_str(&quote(&value));
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// Writes the file with owner-only permissions (it holds private keys).
+pub(crate) fn write(state: &IdpState, path: &Path) -> Result<(), String> {
+    let text = render(state)?;
+    crate::store::save(path, &text)
+        .map_err(|e| format!("cannot write env file {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quote;
+
+    #[test]
+    fn quotes_pem_on_one_line() {
+        assert_eq!(quote("a\nb"), "\"a\\nb\"");
+        assert_eq!(quote("{\"k\":\"v\\\"}"), "\"{\\\"k\\\":\\\"v\\\\\\\"}\"");
+    }
+}
