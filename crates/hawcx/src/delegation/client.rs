@@ -508,7 +508,7 @@ impl HawcxDelegationClient {
         Self::from_transport(transport, args.api_key.as_deref())
     }
 
-    /// Reads the guide's variables (see [`env`]): the four PEM keys, `OAUTH_CLIENT_ID` as
+    /// Reads the guide's variables (see [`env`](mod@env)): the four PEM keys, `OAUTH_CLIENT_ID` as
     /// the SP id, and `HAWCX_BASE_URL` (else the origin of `OAUTH_ISSUER`).
     ///
     /// # Errors

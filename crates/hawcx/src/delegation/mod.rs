@@ -7,6 +7,23 @@
 //! checks the reply's headers, clock skew and signature before opening it. Everything up to
 //! the POST is pure and usable by the emulator for its side of the protocol.
 //!
+//! ## Where we are stricter than the official package
+//!
+//! Wire-compatible in both directions (the interop tests prove it), but failing closed
+//! where the official package is lenient:
+//!
+//! - Replies: the 2.0 rules apply in the 1.0-compatible client too (all four signature
+//!   headers, clock skew), `X-Timestamp` must be plain ASCII digits, and an unreadable
+//!   `X-Key-Id` never falls back to the single configured key.
+//! - Credential blob: `v` must be the integer `1` (not `true` or `1.0`), `kid`/`hkid` must
+//!   be strings, the payload must be a JSON object with unique member names.
+//! - OTPs must be six ASCII digits (1.0 lets other Unicode digits through).
+//! - RSA-PSS verification accepts the maximum and the digest-length salt, not every salt
+//!   length (aws-lc-rs cannot express "any"); the protocol and both official signers use
+//!   the maximum.
+//! - The typed MFA operations refuse a reply that is not the documented JSON shape.
+//! - PEM keys may contain `.env`-style literal `\n` sequences (1.0 refuses them).
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), hawcx::delegation::Error> {
 //! use hawcx::delegation::{HawcxDelegationClient, MfaMethod};

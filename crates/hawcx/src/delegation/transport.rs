@@ -31,8 +31,8 @@ pub const MAX_RESPONSE_BODY: usize = 1024 * 1024;
 pub struct SealedRequest {
     /// The envelope bytes (the HTTP body).
     pub body: Vec<u8>,
-    /// `Content-Type`, `X-Enc-Alg`, [`X-SP-Id`], `X-Timestamp`, `X-Signature-Alg`,
-    /// `X-Signature`, [`X-Key-Id`], then the transport's fixed extra headers.
+    /// `Content-Type`, `X-Enc-Alg`, `X-SP-Id` (if set), `X-Timestamp`, `X-Signature-Alg`,
+    /// `X-Signature`, `X-Key-Id` (if the signer has a kid), then the transport's fixed extra headers.
     pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 

@@ -457,7 +457,7 @@ impl Hawcx {
     /// Builds the facade.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for an empty argument ("<name> is required"), blob
+    /// [`Error::InvalidArgument`] for an empty argument ("`<name> is required`"), blob
     /// refusals, URL errors.
     pub fn new(config_id: &str, secret_key: &str, base_url: &str) -> Result<Hawcx, Error> {
         for (name, value) in [
