@@ -4,6 +4,10 @@
 //! `valgrind --tool=callgrind target/release/examples/verify_count HS256 hawcx 2000`.
 //! Variants: `hawcx` (full JWT verification), `raw` (aws-lc-rs signature check only),
 //! `jsonwebtoken` (the jsonwebtoken crate, aws_lc_rs backend).
+//!
+//! With `paired` as the variant it instead measures wall time robustly on a shared machine:
+//! `verify_count RS256 paired 400` alternates short batches of ours and of each baseline and
+//! prints the median of the per-pair time ratios, so drift in machine load cancels out.
 
 use aws_lc_rs::{hmac, signature};
 use hawcx::jose::{self, Algorithm, Curve, SigningKey, Validation, b64};
@@ -33,7 +37,37 @@ fn main() {
     let validation = Validation::new([alg])
         .with_issuer("https://example.hawcx.com")
         .with_audience("client-123");
+    if variant == "paired" {
+        paired(alg, n, &token, &public, &validation);
+        return;
+    }
     measured(alg, variant, n, &token, &public, &validation);
+}
+
+/// Median over `rounds` of time(ours batch) / time(baseline batch), batches interleaved.
+fn paired(alg: Algorithm, rounds: u32, token: &str, public: &jose::Jwk, validation: &Validation) {
+    use std::time::Instant;
+    let batch = if alg == Algorithm::HS256 { 200 } else { 10 };
+    let time = |variant: &str| {
+        let start = Instant::now();
+        measured(alg, variant, batch, token, public, validation);
+        start.elapsed().as_secs_f64()
+    };
+    let mut baselines = vec!["raw"];
+    if alg != Algorithm::ES512 {
+        baselines.push("jsonwebtoken");
+    }
+    for baseline in baselines {
+        let mut ratios = Vec::with_capacity(rounds as usize);
+        for _ in 0..rounds {
+            let ours = time("hawcx");
+            let theirs = time(baseline);
+            ratios.push(ours / theirs);
+        }
+        ratios.sort_by(|a, b| a.total_cmp(b));
+        let median = ratios[ratios.len() / 2];
+        println!("{alg} hawcx/{baseline} = {median:.3} (median of {rounds} interleaved pairs)");
+    }
 }
 
 /// The measured region: `valgrind --tool=callgrind --toggle-collect='*measured*'` counts
