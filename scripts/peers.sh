@@ -9,12 +9,12 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 for v in 1.0.0 2.0.0; do
   dir=".venvs/peer-v${v%%.*}"
-  marker="$dir/.hawcx-peer-$v"
+  marker="$dir/.hawcx-peer-$v-2"
   if [ -f "$marker" ]; then continue; fi
   rm -rf "$dir"
   "$PY" -m venv "$dir"
   "$dir/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "hawcx-oauth-client==$v" PyJWT cryptography requests
+    "hawcx-oauth-client==$v" PyJWT cryptography requests python-dotenv
   touch "$marker"
 done
 echo "HAWCX_PEER_V1_PYTHON=$PWD/.venvs/peer-v1/bin/python"

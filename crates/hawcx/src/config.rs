@@ -107,13 +107,20 @@ impl Config {
         }
     }
 
-    /// The Hawcx API base URL: `HAWCX_BASE_URL`, else the issuer (`OAUTH_ISSUER`) without a
-    /// trailing slash, since Hawcx serves the API on the issuer's host.
-    pub fn api_base_url(&self) -> Option<String> {
-        self.base_url
-            .clone()
-            .or_else(|| self.issuer.clone())
-            .map(|u| u.trim_end_matches('/').to_owned())
+    /// The Hawcx API base URL: `HAWCX_BASE_URL`, else the origin of the issuer
+    /// (`OAUTH_ISSUER`), since Hawcx serves the API on the issuer's host. `Ok(None)` when
+    /// neither is set; an error when the issuer is not a URL the SDK may call.
+    pub fn api_base_url(&self) -> Result<Option<String>, crate::http::UrlError> {
+        if let Some(url) = &self.base_url {
+            return Ok(Some(url.trim().to_owned()));
+        }
+        match &self.issuer {
+            Some(issuer) => {
+                let url = crate::http::check_url(issuer.trim())?;
+                Ok(Some(url.origin().ascii_serialization()))
+            }
+            None => Ok(None),
+        }
     }
 
     /// The expected audience: `OAUTH_AUDIENCE`, else the client id (so `aud` is always checked).
@@ -166,7 +173,10 @@ mod tests {
         let cfg = Config::from_lookup(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()));
         assert_eq!(cfg.client_id.as_deref(), Some("abc"));
         assert_eq!(cfg.expected_audience(), Some("abc"));
-        assert_eq!(cfg.api_base_url().as_deref(), Some("https://x.hawcx.com"));
+        assert_eq!(
+            cfg.api_base_url().unwrap().as_deref(),
+            Some("https://x.hawcx.com")
+        );
         assert_eq!(cfg.session_secret.as_ref().unwrap().expose(), "s3cret");
         assert!(
             cfg.sp_ed25519_private_key_pem

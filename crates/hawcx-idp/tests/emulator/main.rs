@@ -6,7 +6,6 @@ mod common;
 
 mod delegation;
 mod dev;
-mod logs;
 mod management;
 mod oidc;
 mod our_clients;

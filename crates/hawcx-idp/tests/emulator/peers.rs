@@ -49,6 +49,42 @@ async fn peer_v1_oidc() {
     run_script("HAWCX_PEER_V1_PYTHON", "v1_oidc.py").await;
 }
 
+/// The guide's code, configured only through `load_dotenv` of the env file the emulator
+/// writes (the variables are NOT passed through the process environment).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guide_code_with_dotenv_file() {
+    let Some(python) = std::env::var_os("HAWCX_PEER_V1_PYTHON") else {
+        if std::env::var("HAWCX_REQUIRE_PEERS").as_deref() == Ok("1") {
+            panic!("HAWCX_REQUIRE_PEERS=1 but HAWCX_PEER_V1_PYTHON is not set");
+        }
+        eprintln!("skipped guide_code_with_dotenv_file: set HAWCX_PEER_V1_PYTHON");
+        return;
+    };
+    let idp = crate::common::start().await;
+    let env_file = std::env::temp_dir().join(format!("hawcx-guide-{}.env", std::process::id()));
+    idp.running.write_env_file(&env_file).unwrap();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers");
+    let out = tokio::process::Command::new(python)
+        .arg(dir.join("v1_guide_dotenv.py"))
+        .arg(&env_file)
+        .current_dir(&dir)
+        .env("PYTHONPATH", &dir)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("HAWCX_IDP_URL", &idp.url)
+        .kill_on_drop(true)
+        .output()
+        .await
+        .unwrap();
+    let _ = std::fs::remove_file(&env_file);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}");
+    assert!(
+        out.status.success(),
+        "guide script failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn peer_v1_delegation() {
     run_script("HAWCX_PEER_V1_PYTHON", "v1_delegation.py").await;

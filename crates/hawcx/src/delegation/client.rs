@@ -17,6 +17,7 @@ use super::Error;
 use super::keys::{SpSigningKey, VerifyKey, X25519PrivateKey, X25519PublicKey};
 use super::signature::{Signer, Verifier};
 use super::transport::{DEFAULT_CLOCK_SKEW, DEFAULT_TIMEOUT, EciesTransport};
+use crate::config::{Config, Secret};
 
 /// The default key id on both sides (`kid` and `idp_kid` of 1.0's `from_keys`).
 pub const DEFAULT_KID: &str = "hawcx";
@@ -391,24 +392,6 @@ impl FromKeys {
     }
 }
 
-/// The environment variables [`HawcxDelegationClient::from_env`] reads (the guide's names).
-pub mod env {
-    /// SP Ed25519 private key, PKCS#8 PEM.
-    pub const SP_ED25519_PRIVATE_KEY_PEM: &str = "SP_ED25519_PRIVATE_KEY_PEM";
-    /// SP X25519 private key, PKCS#8 PEM.
-    pub const SP_X25519_PRIVATE_KEY_PEM: &str = "SP_X25519_PRIVATE_KEY_PEM";
-    /// IdP Ed25519 public key, SPKI PEM.
-    pub const IDP_ED25519_PUBLIC_KEY_PEM: &str = "IDP_ED25519_PUBLIC_KEY_PEM";
-    /// IdP X25519 public key, SPKI PEM.
-    pub const IDP_X25519_PUBLIC_KEY_PEM: &str = "IDP_X25519_PUBLIC_KEY_PEM";
-    /// The OAuth client id, used as the SP id.
-    pub const OAUTH_CLIENT_ID: &str = "OAUTH_CLIENT_ID";
-    /// The Hawcx API base URL.
-    pub const HAWCX_BASE_URL: &str = "HAWCX_BASE_URL";
-    /// The OAuth issuer; its origin is the base URL when `HAWCX_BASE_URL` is unset.
-    pub const OAUTH_ISSUER: &str = "OAUTH_ISSUER";
-}
-
 /// The guide's MFA client. Cheap to clone; share one per process.
 #[derive(Clone, Debug)]
 pub struct HawcxDelegationClient {
@@ -450,19 +433,18 @@ struct DeviceRef<'a> {
     h2index: &'a str,
 }
 
-/// The base URL when none is given: `HAWCX_BASE_URL`, else the origin of `OAUTH_ISSUER`.
-fn base_url_from(lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, Error> {
-    if let Some(url) = lookup(env::HAWCX_BASE_URL).filter(|v| !v.trim().is_empty()) {
-        return Ok(url.trim().to_owned());
+/// The base URL when none is given: the configuration's API base URL
+/// ([`Config::api_base_url`]: `HAWCX_BASE_URL`, else the origin of `OAUTH_ISSUER`).
+fn base_url_from(config: &Config) -> Result<String, Error> {
+    match config.api_base_url() {
+        Ok(Some(url)) => Ok(url),
+        Ok(None) => Err(Error::invalid(
+            "base_url is required: pass it, or set HAWCX_BASE_URL (or OAUTH_ISSUER)",
+        )),
+        Err(e) => Err(Error::invalid(format!(
+            "OAUTH_ISSUER is not a usable URL: {e}"
+        ))),
     }
-    if let Some(issuer) = lookup(env::OAUTH_ISSUER).filter(|v| !v.trim().is_empty()) {
-        let url = crate::http::check_url(issuer.trim())
-            .map_err(|e| Error::invalid(format!("OAUTH_ISSUER is not a usable URL: {e}")))?;
-        return Ok(url.origin().ascii_serialization());
-    }
-    Err(Error::invalid(
-        "base_url is required: pass it, or set HAWCX_BASE_URL (or OAUTH_ISSUER)",
-    ))
 }
 
 impl HawcxDelegationClient {
@@ -477,12 +459,12 @@ impl HawcxDelegationClient {
     /// missing base URL or bad header value; [`Error::UnsafeUrl`] for a base URL that breaks
     /// the URL rules.
     pub fn from_keys(args: FromKeys) -> Result<HawcxDelegationClient, Error> {
-        Self::from_keys_with_env(args, &|name| std::env::var(name).ok())
+        Self::from_keys_with_config(args, &Config::from_env())
     }
 
-    fn from_keys_with_env(
+    fn from_keys_with_config(
         args: FromKeys,
-        lookup: &dyn Fn(&str) -> Option<String>,
+        config: &Config,
     ) -> Result<HawcxDelegationClient, Error> {
         let signing = SpSigningKey::from_pem(&args.sp_signing_key)?;
         let decrypt = X25519PrivateKey::from_pem(&args.sp_encryption_key)?;
@@ -493,7 +475,7 @@ impl HawcxDelegationClient {
         }
         let base_url = match args.base_url.filter(|b| !b.trim().is_empty()) {
             Some(b) => b,
-            None => base_url_from(lookup)?,
+            None => base_url_from(config)?,
         };
         let transport = EciesTransport::new(
             &base_url,
@@ -508,7 +490,7 @@ impl HawcxDelegationClient {
         Self::from_transport(transport, args.api_key.as_deref())
     }
 
-    /// Reads the guide's variables (see [`env`](mod@env)): the four PEM keys, `OAUTH_CLIENT_ID` as
+    /// Reads the guide's variables through [`Config`]: the four PEM keys, `OAUTH_CLIENT_ID` as
     /// the SP id, and `HAWCX_BASE_URL` (else the origin of `OAUTH_ISSUER`).
     ///
     /// # Errors
@@ -523,22 +505,39 @@ impl HawcxDelegationClient {
     pub fn from_env_with(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<HawcxDelegationClient, Error> {
-        let need = |name: &str| {
-            lookup(name)
-                .filter(|v| !v.trim().is_empty())
-                .ok_or_else(|| {
-                    Error::invalid(format!("missing required environment variable {name}"))
-                })
+        let config = Config::from_lookup(lookup);
+        let missing =
+            |name: &str| Error::invalid(format!("missing required environment variable {name}"));
+        let secret = |value: &Option<Secret>, name: &str| {
+            value
+                .as_ref()
+                .map(|s| s.expose().to_owned())
+                .ok_or_else(|| missing(name))
         };
         let args = FromKeys::new(
-            need(env::SP_ED25519_PRIVATE_KEY_PEM)?,
-            need(env::SP_X25519_PRIVATE_KEY_PEM)?,
-            need(env::IDP_ED25519_PUBLIC_KEY_PEM)?,
-            need(env::IDP_X25519_PUBLIC_KEY_PEM)?,
-            need(env::OAUTH_CLIENT_ID)?,
+            secret(
+                &config.sp_ed25519_private_key_pem,
+                "SP_ED25519_PRIVATE_KEY_PEM",
+            )?,
+            secret(
+                &config.sp_x25519_private_key_pem,
+                "SP_X25519_PRIVATE_KEY_PEM",
+            )?,
+            config
+                .idp_ed25519_public_key_pem
+                .clone()
+                .ok_or_else(|| missing("IDP_ED25519_PUBLIC_KEY_PEM"))?,
+            config
+                .idp_x25519_public_key_pem
+                .clone()
+                .ok_or_else(|| missing("IDP_X25519_PUBLIC_KEY_PEM"))?,
+            config
+                .client_id
+                .clone()
+                .ok_or_else(|| missing("OAUTH_CLIENT_ID"))?,
         )
-        .with_base_url(base_url_from(&lookup)?);
-        Self::from_keys_with_env(args, &lookup)
+        .with_base_url(base_url_from(&config)?);
+        Self::from_keys_with_config(args, &config)
     }
 
     /// Wraps an already configured transport (custom keys, headers, HTTP client or clock).
@@ -729,12 +728,12 @@ mod tests {
     #[test]
     fn base_url_derivation() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |n: &str| {
+            Config::from_lookup(move |n: &str| {
                 pairs
                     .iter()
                     .find(|(k, _)| *k == n)
                     .map(|(_, v)| v.to_string())
-            }
+            })
         };
         assert_eq!(
             base_url_from(&env(&[("OAUTH_ISSUER", "https://x.hawcx.com/oauth2")])).unwrap(),
