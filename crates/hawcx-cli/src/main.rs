@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod jws_cmd;
+mod keys_cmd;
 
 /// Hawcx command-line tools.
 #[derive(Parser, Debug)]
@@ -26,6 +27,9 @@ enum Command {
     /// JWT tools.
     #[command(subcommand)]
     Jwt(jws_cmd::JwtCommand),
+    /// Generate keys (delegation key pairs, JWS signing keys).
+    #[command(subcommand)]
+    Keys(keys_cmd::KeysCommand),
     /// Run the local Hawcx-compatible identity provider (emulator).
     Idp(hawcx_idp::cli::IdpArgs),
 }
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Jws(cmd) => jws_cmd::run_jws(cmd),
         Command::Jwt(cmd) => jws_cmd::run_jwt(cmd),
+        Command::Keys(cmd) => keys_cmd::run(cmd),
         Command::Idp(args) => run_idp(args),
     };
     match result {

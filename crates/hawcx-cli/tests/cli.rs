@@ -190,3 +190,57 @@ fn idp_prints_one_ready_line_and_writes_the_env_file() {
         assert!(env.contains(name), "{name} missing");
     }
 }
+
+#[test]
+fn keys_delegation_prints_loadable_env_lines_and_a_matching_blob() {
+    let out = hawcx()
+        .args(["keys", "delegation", "--kid", "sp1"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let env = hawcx::config::parse_dotenv(&stdout);
+    let get = |k: &str| {
+        env.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    let pem = get("SP_ED25519_PRIVATE_KEY_PEM");
+    assert!(
+        !pem.contains('\n') && pem.contains("\\n"),
+        "one line with literal \\n"
+    );
+    let sp = hawcx::delegation::Ed25519PrivateKey::from_pem(&pem).unwrap();
+    let blob = hawcx::delegation::parse_credential_blob(&get("HAWCX_SECRET_KEY")).unwrap();
+    assert_eq!((blob.kid.as_str(), blob.hkid.as_str()), ("sp1", "hawcx"));
+    assert_eq!(blob.signing_key.public_key(), sp.public_key());
+    let idp =
+        hawcx::delegation::Ed25519PublicKey::from_pem(&get("IDP_ED25519_PUBLIC_KEY_PEM")).unwrap();
+    assert_eq!(blob.hawcx_verify_key, idp);
+}
+
+#[test]
+fn keys_jws_round_trips_through_jws_verify() {
+    for alg in ["EdDSA", "ES256", "RS256"] {
+        let out = hawcx()
+            .args(["keys", "jws", "--alg", alg, "--kid", "k"])
+            .assert()
+            .success();
+        let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        // Private key first (JWK, or PKCS#8 PEM for RSA), the public JWK on the last line.
+        let (private, public) = stdout.trim_end().rsplit_once('\n').unwrap();
+        let key = if private.starts_with('{') {
+            SigningKey::from_jwk_json(private).unwrap()
+        } else {
+            SigningKey::from_pem(private).unwrap().with_kid("k")
+        };
+        let token = jose::sign_jwt(&json!({"sub": alg}), &key).unwrap();
+        let path = write_temp(&format!("gen-{alg}.jwk"), public);
+        hawcx()
+            .args(["jws", "verify", "--alg", alg, "--key"])
+            .arg(&path)
+            .arg(&token)
+            .assert()
+            .success();
+    }
+}
