@@ -13,7 +13,26 @@
 //! | [`delegation`] | Credential keys and blob, ECIES envelope, detached signatures, MFA client. |
 //! | [`management`] | Step-up and management client, JWT-bearer transport, response signatures. |
 //! | [`session`] | Application session tokens (HS256, secret rotation by `kid`). |
+//! | [`config`] | The guide's environment variables, read once (`Config::from_env`). |
 //! | [`blocking`] | The same API for synchronous callers, driven by a private runtime. |
+//!
+//! The login path the guide's callback runs, with a key the app already holds:
+//!
+//! ```no_run
+//! # async fn callback(code: &str) -> Result<(), hawcx::Error> {
+//! use hawcx::oidc::{ExchangeRequest, exchange_code_for_claims};
+//!
+//! let request = ExchangeRequest::new(code, "https://example.hawcx.com/oauth2/token", "my-client")
+//!     .with_jwks_url("https://example.hawcx.com/.well-known/jwks.json")
+//!     .with_issuer("https://example.hawcx.com");
+//! let claims = exchange_code_for_claims(&request).await?; // audience defaults to the client id
+//! let email = claims.get_str("email").map(str::to_owned);
+//! let hawcx_id = claims.sub; // stable, opaque user id
+//! # let _ = (hawcx_id, email);
+//! # Ok(()) }
+//! ```
+//!
+//! Every error has a stable [`Error::code`] (listed in `docs/ERRORS.md`).
 //!
 //! Logs and errors produced by this crate never contain tokens, keys, OTPs or secrets, so
 //! they are safe to keep.
