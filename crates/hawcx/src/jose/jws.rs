@@ -162,6 +162,72 @@ fn verify_parts(
     key.verify(alg, parts.signing_input.as_bytes(), &sig)
 }
 
+/// A compact JWS that passed the structural checks (size, parts, base64url, header JSON,
+/// `alg`, `crit`, `b64`) but whose signature is not yet verified. It lets a caller choose
+/// the key set by `kid` (e.g. fetch remote keys) without parsing the token twice. Nothing
+/// in it is trustworthy until [`UnverifiedJws::verify`] or [`UnverifiedJws::verify_jwt`]
+/// succeeds.
+pub struct UnverifiedJws<'a> {
+    parts: Parts<'a>,
+}
+
+impl<'a> UnverifiedJws<'a> {
+    /// Parses `token`, refusing anything over `max_size` bytes.
+    pub fn parse(token: &'a str, max_size: usize) -> Result<UnverifiedJws<'a>, Error> {
+        Ok(UnverifiedJws {
+            parts: parse(token, max_size)?,
+        })
+    }
+
+    /// The header, **unverified**: use it only to choose keys.
+    pub fn header(&self) -> &Header {
+        &self.parts.header
+    }
+
+    /// Verifies the signature with a key from `keys` under the `allowed` algorithms.
+    pub fn verify(
+        self,
+        keys: &impl KeyResolver,
+        allowed: &[Algorithm],
+    ) -> Result<VerifiedJws, Error> {
+        let parts = self.parts;
+        verify_parts(&parts, keys, allowed)?;
+        let payload = b64::decode(parts.payload_b64).ok_or(Error::malformed(Malformed::Base64))?;
+        Ok(VerifiedJws {
+            header: parts.header,
+            payload,
+        })
+    }
+
+    /// Verifies as a JWT: `typ` when required, the signature, then every claim rule.
+    pub fn verify_jwt(
+        self,
+        keys: &impl KeyResolver,
+        validation: &Validation,
+    ) -> Result<(Header, Claims), Error> {
+        let parts = self.parts;
+        if let Some(expected) = &validation.typ {
+            let ok = parts
+                .header
+                .typ
+                .as_deref()
+                .is_some_and(|t| typ_matches(t, expected));
+            if !ok {
+                return Err(Error::InvalidType {
+                    expected: expected.clone(),
+                });
+            }
+        }
+        verify_parts(&parts, keys, &validation.algorithms)?;
+        let mut buf = Vec::with_capacity(parts.payload_b64.len() * 3 / 4 + 3);
+        b64::decode_into(parts.payload_b64, &mut buf).ok_or(Error::malformed(Malformed::Base64))?;
+        let split = json::parse_claims(&buf).map_err(|e| map_json(e, Malformed::Payload))?;
+        let claims = Claims::from_split(split)?;
+        validation.check_claims(&claims)?;
+        Ok((parts.header, claims))
+    }
+}
+
 /// Verifies a compact JWS's structure and signature (no claim checks). `allowed` is the
 /// caller's algorithm allow-list; the key comes from `keys` by `kid`.
 ///
@@ -174,13 +240,7 @@ pub fn verify_jws(
     allowed: &[Algorithm],
     max_size: Option<usize>,
 ) -> Result<VerifiedJws, Error> {
-    let parts = parse(token, max_size.unwrap_or(DEFAULT_MAX_TOKEN_SIZE))?;
-    verify_parts(&parts, keys, allowed)?;
-    let payload = b64::decode(parts.payload_b64).ok_or(Error::malformed(Malformed::Base64))?;
-    Ok(VerifiedJws {
-        header: parts.header,
-        payload,
-    })
+    UnverifiedJws::parse(token, max_size.unwrap_or(DEFAULT_MAX_TOKEN_SIZE))?.verify(keys, allowed)
 }
 
 /// Verifies a JWT: structure, signature, then every rule in `validation`.
@@ -203,26 +263,7 @@ pub fn verify_jwt_with_header(
     keys: &impl KeyResolver,
     validation: &Validation,
 ) -> Result<(Header, Claims), Error> {
-    let parts = parse(token, validation.max_token_size)?;
-    if let Some(expected) = &validation.typ {
-        let ok = parts
-            .header
-            .typ
-            .as_deref()
-            .is_some_and(|t| typ_matches(t, expected));
-        if !ok {
-            return Err(Error::InvalidType {
-                expected: expected.clone(),
-            });
-        }
-    }
-    verify_parts(&parts, keys, &validation.algorithms)?;
-    let mut buf = Vec::with_capacity(parts.payload_b64.len() * 3 / 4 + 3);
-    b64::decode_into(parts.payload_b64, &mut buf).ok_or(Error::malformed(Malformed::Base64))?;
-    let split = json::parse_claims(&buf).map_err(|e| map_json(e, Malformed::Payload))?;
-    let claims = Claims::from_split(split)?;
-    validation.check_claims(&claims)?;
-    Ok((parts.header, claims))
+    UnverifiedJws::parse(token, validation.max_token_size)?.verify_jwt(keys, validation)
 }
 
 /// RFC 7515 §4.1.9: `typ` compares case-insensitively, and a value without a '/' is read

@@ -9,6 +9,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use crate::http::{self, HttpClient, Url};
+use crate::jose::jws::UnverifiedJws;
 use crate::jose::{self, Algorithm, Claims, JwkSet, Validation, VerifiedJws};
 
 mod clock;
@@ -369,9 +370,9 @@ impl RemoteJwkSet {
         token: &str,
         allowed: &[Algorithm],
     ) -> Result<VerifiedJws, crate::Error> {
-        let kid = jose::jws::peek_kid(token, jose::claims::DEFAULT_MAX_TOKEN_SIZE)?;
-        let keys = self.keys_for(kid.as_deref()).await?;
-        Ok(jose::verify_jws(token, &*keys, allowed, None)?)
+        let jws = UnverifiedJws::parse(token, jose::claims::DEFAULT_MAX_TOKEN_SIZE)?;
+        let keys = self.keys_for(jws.header().kid.as_deref()).await?;
+        Ok(jws.verify(&*keys, allowed)?)
     }
 
     /// Verifies a JWT (signature and claims) with a key from this set.
@@ -380,9 +381,10 @@ impl RemoteJwkSet {
         token: &str,
         validation: &Validation,
     ) -> Result<Claims, crate::Error> {
-        let kid = jose::jws::peek_kid(token, validation.max_token_size)?;
-        let keys = self.keys_for(kid.as_deref()).await?;
-        Ok(jose::verify_jwt(token, &*keys, validation)?)
+        // Parsed once: the header picks the keys, the same parse is then verified.
+        let jws = UnverifiedJws::parse(token, validation.max_token_size)?;
+        let keys = self.keys_for(jws.header().kid.as_deref()).await?;
+        Ok(jws.verify_jwt(&*keys, validation)?.1)
     }
 }
 
