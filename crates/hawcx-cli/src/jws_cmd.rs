@@ -104,7 +104,7 @@ pub(crate) fn run_jws(cmd: JwsCommand) -> Result<String, Failure> {
 pub(crate) fn run_jwt(cmd: JwtCommand) -> Result<String, Failure> {
     let JwtCommand::Decode { token } = cmd;
     let token = read_token(&token)?;
-    let (header, payload) = jose::jws::inspect_unverified(&token)
+    let (header, payload) = jose::inspect_unverified(&token)
         .map_err(|e| Failure::Failed(format!("{e} [{}]", e.code())))?;
     let doc = json!({
         "header": Value::Object(header),

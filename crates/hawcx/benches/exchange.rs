@@ -21,18 +21,14 @@ fn exchange(c: &mut Criterion) {
         .with_issuer(token_server::ISSUER)
         .with_code_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
     // Warm the pool and the key cache once.
-    rt.block_on(oidc::exchange_code_for_claims(&request))
-        .unwrap();
+    rt.block_on(oidc::exchange_code(&request)).unwrap();
 
     let mut group = c.benchmark_group("exchange");
     group.bench_function("async_static_pem_es256", |b| {
-        b.iter(|| {
-            rt.block_on(oidc::exchange_code_for_claims(&request))
-                .unwrap()
-        })
+        b.iter(|| rt.block_on(oidc::exchange_code(&request)).unwrap())
     });
     group.bench_function("blocking_static_pem_es256", |b| {
-        b.iter(|| hawcx::blocking::oidc::exchange_code_for_claims(&request).unwrap())
+        b.iter(|| hawcx::blocking::block_on(oidc::exchange_code(&request)).unwrap())
     });
     group.finish();
 }

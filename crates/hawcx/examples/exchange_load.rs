@@ -86,7 +86,7 @@ fn load(url: &str, pem_file: &str, duration: Duration, concurrency: usize, block
     let req = request(url, pem);
     let mut latencies: Vec<Duration> = if blocking {
         // The synchronous facade, one caller thread per unit of concurrency (Flask-style).
-        hawcx::blocking::oidc::exchange_code_for_claims(&req).expect("warm-up exchange");
+        hawcx::blocking::block_on(hawcx::oidc::exchange_code(&req)).expect("warm-up exchange");
         let deadline = Instant::now() + duration;
         std::thread::scope(|s| {
             let handles: Vec<_> = (0..concurrency)
@@ -96,7 +96,7 @@ fn load(url: &str, pem_file: &str, duration: Duration, concurrency: usize, block
                         let mut lat = Vec::new();
                         while Instant::now() < deadline {
                             let t = Instant::now();
-                            hawcx::blocking::oidc::exchange_code_for_claims(&req)
+                            hawcx::blocking::block_on(hawcx::oidc::exchange_code(&req))
                                 .expect("exchange");
                             lat.push(t.elapsed());
                         }
@@ -116,9 +116,7 @@ fn load(url: &str, pem_file: &str, duration: Duration, concurrency: usize, block
             .build()
             .unwrap();
         rt.block_on(async {
-            oidc::exchange_code_for_claims(&req)
-                .await
-                .expect("warm-up exchange");
+            oidc::exchange_code(&req).await.expect("warm-up exchange");
             let deadline = Instant::now() + duration;
             let tasks: Vec<_> = (0..concurrency)
                 .map(|_| {
@@ -127,9 +125,7 @@ fn load(url: &str, pem_file: &str, duration: Duration, concurrency: usize, block
                         let mut lat = Vec::new();
                         while Instant::now() < deadline {
                             let t = Instant::now();
-                            oidc::exchange_code_for_claims(&req)
-                                .await
-                                .expect("exchange");
+                            oidc::exchange_code(&req).await.expect("exchange");
                             lat.push(t.elapsed());
                         }
                         lat

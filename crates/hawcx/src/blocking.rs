@@ -1,285 +1,186 @@
-//! The blocking facade: the async API driven by a private runtime, for synchronous callers
-//! (Flask, Django, scripts, the Python bindings).
+//! The blocking facade: the whole async API for synchronous callers (Flask, Django,
+//! scripts, the Python bindings), with the same error type and no second implementation.
 //!
-//! One multi-threaded runtime (threads named `hawcx-blocking`) is created on first use and
-//! shared; connection pools and caches therefore live as long as the process, as they do in
-//! async code. **Do not call these functions from inside an async runtime**: they return
+//! Instead of a hand-copied twin per method, [`Blocking`] wraps any value of this crate and
+//! runs any of its async methods to completion:
+//!
+//! ```no_run
+//! # fn main() -> Result<(), hawcx::Error> {
+//! use hawcx::blocking::Blocking;
+//! use hawcx::delegation;
+//!
+//! let client = Blocking::new(delegation::Client::from_env()?)?;
+//! let creds = client.call(|c| c.get_user_credentials("user@example.com"))?;
+//! println!("MFA: {:?}", creds.mfa_method);
+//! # Ok(()) }
+//! ```
+//!
+//! Free functions work the same way through [`Runtime::block_on`]. The runtime is a value
+//! ([`Runtime`]); [`Runtime::shared`] is the documented default instance (two worker
+//! threads named `hawcx-blocking`, created on first use), so connection pools and caches
+//! live as long as the process, as they do in async code.
+//!
+//! **Do not call these from inside an async runtime**: they return
 //! [`Error::BlockingInRuntime`] instead of deadlocking; use the async API there, or move
 //! the call to `tokio::task::spawn_blocking`.
 
 use std::future::Future;
+use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
 use crate::Error;
-use crate::jose::{Algorithm, Claims, Validation, VerifiedJws};
 
-/// The shared runtime behind every blocking call.
-pub fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+/// A runtime that drives async calls for synchronous code. Cheap to clone (shared).
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<tokio::runtime::Runtime>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime").finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// A new runtime with `worker_threads` threads (at least one).
+    ///
+    /// # Errors
+    /// [`Error::Runtime`] when the OS refuses the threads or the I/O driver.
+    pub fn new(worker_threads: usize) -> Result<Runtime, Error> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(worker_threads.max(1))
             .thread_name("hawcx-blocking")
             .enable_all()
             .build()
-            // Invariant: runtime creation fails only when the OS refuses threads or
-            // an I/O driver, which no caller can recover from.
-            .expect("tokio runtime starts")
-    })
+            .map_err(Error::Runtime)?;
+        Ok(Runtime {
+            inner: Arc::new(rt),
+        })
+    }
+
+    /// The documented default instance: two worker threads, created on first use and kept
+    /// for the life of the process.
+    ///
+    /// # Errors
+    /// [`Error::Runtime`] when it cannot start (the next call tries again).
+    pub fn shared() -> Result<Runtime, Error> {
+        static SHARED: OnceLock<Runtime> = OnceLock::new();
+        if let Some(rt) = SHARED.get() {
+            return Ok(rt.clone());
+        }
+        let rt = Runtime::new(2)?;
+        Ok(SHARED.get_or_init(|| rt).clone())
+    }
+
+    /// Runs `future` to completion, refusing to run inside an async runtime (where it
+    /// would deadlock).
+    ///
+    /// # Errors
+    /// The future's error converted into [`Error`], or [`Error::BlockingInRuntime`].
+    pub fn block_on<F, T, E>(&self, future: F) -> Result<T, Error>
+    where
+        F: Future<Output = Result<T, E>>,
+        E: Into<Error>,
+    {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(Error::BlockingInRuntime);
+        }
+        self.inner.block_on(future).map_err(Into::into)
+    }
 }
 
-/// Runs `future` to completion on the shared runtime, refusing to run inside a runtime.
-pub fn block_on<F, T, E>(future: F) -> Result<T, E>
+/// Runs `future` on [`Runtime::shared`]: the one-line way to call an async function of this
+/// crate from synchronous code.
+///
+/// # Errors
+/// As [`Runtime::block_on`], plus [`Error::Runtime`].
+pub fn block_on<F, T, E>(future: F) -> Result<T, Error>
 where
     F: Future<Output = Result<T, E>>,
-    E: From<Error>,
+    E: Into<Error>,
 {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        return Err(Error::BlockingInRuntime.into());
-    }
-    runtime().block_on(future)
+    Runtime::shared()?.block_on(future)
 }
 
-/// Blocking twin of [`crate::jwks::RemoteJwkSet`].
+/// Any value of this crate (client, key set, …) made callable from synchronous code.
+/// Synchronous methods are reachable directly through `Deref`; async ones through
+/// [`Blocking::call`].
 #[derive(Clone, Debug)]
-pub struct RemoteJwkSet {
-    inner: Arc<crate::jwks::RemoteJwkSet>,
+pub struct Blocking<T> {
+    inner: T,
+    runtime: Runtime,
 }
 
-impl RemoteJwkSet {
-    /// Wraps an async remote set (they share one cache).
-    pub fn new(inner: crate::jwks::RemoteJwkSet) -> RemoteJwkSet {
-        RemoteJwkSet {
-            inner: Arc::new(inner),
-        }
+impl<T> Blocking<T> {
+    /// Wraps `inner`, driving it on [`Runtime::shared`].
+    ///
+    /// # Errors
+    /// [`Error::Runtime`] when the shared runtime cannot start.
+    pub fn new(inner: T) -> Result<Blocking<T>, Error> {
+        Ok(Blocking::with_runtime(inner, Runtime::shared()?))
     }
 
-    /// See [`crate::jwks::RemoteJwkSet::verify_jwt`].
-    pub fn verify_jwt(&self, token: &str, validation: &Validation) -> Result<Claims, Error> {
-        block_on(self.inner.verify_jwt(token, validation))
+    /// Wraps `inner`, driving it on `runtime`.
+    pub fn with_runtime(inner: T, runtime: Runtime) -> Blocking<T> {
+        Blocking { inner, runtime }
     }
 
-    /// See [`crate::jwks::RemoteJwkSet::verify_jws`].
-    pub fn verify_jws(&self, token: &str, allowed: &[Algorithm]) -> Result<VerifiedJws, Error> {
-        block_on(self.inner.verify_jws(token, allowed))
+    /// Runs one async method of the wrapped value to completion.
+    ///
+    /// # Errors
+    /// The method's error converted into [`Error`], or [`Error::BlockingInRuntime`].
+    pub fn call<'a, F, Fut, R, E>(&'a self, method: F) -> Result<R, Error>
+    where
+        F: FnOnce(&'a T) -> Fut,
+        Fut: Future<Output = Result<R, E>>,
+        E: Into<Error>,
+    {
+        self.runtime.block_on(method(&self.inner))
     }
 
-    /// See [`crate::jwks::RemoteJwkSet::reload`].
-    pub fn reload(&self) -> Result<(), Error> {
-        block_on(async { self.inner.reload().await.map(|_| ()).map_err(Error::from) })
+    /// The runtime this wrapper drives calls on.
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
     }
 
-    /// See [`crate::jwks::RemoteJwkSet::invalidate`].
-    pub fn invalidate(&self) {
-        self.inner.invalidate()
+    /// The wrapped async value.
+    pub fn into_inner(self) -> T {
+        self.inner
     }
 }
 
-/// Blocking twin of [`crate::delegation::HawcxDelegationClient`]: the same operations, run
-/// on the shared blocking runtime. Errors come wrapped in [`Error::Delegation`] (or
-/// [`Error::BlockingInRuntime`] when called from inside a runtime).
-#[derive(Clone, Debug)]
-pub struct HawcxDelegationClient {
-    inner: crate::delegation::HawcxDelegationClient,
+impl<T> Deref for Blocking<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.inner
+    }
 }
 
-mod delegation_blocking {
+#[cfg(test)]
+mod tests {
     use super::*;
-    use crate::delegation::client::{
-        DetailResponse, DevicesResponse, InitiateResponse, SetSuggestedMfaResponse,
-        SuggestedMfaResponse, UserCredentials, VerifyResponse,
-    };
-    use crate::delegation::{FromKeys, MfaMethod, SuggestedMfa};
 
-    fn run<T>(fut: impl Future<Output = Result<T, crate::delegation::Error>>) -> Result<T, Error> {
-        block_on(async { fut.await.map_err(Error::from) })
+    #[test]
+    fn refuses_inside_a_runtime() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let err = rt
+            .block_on(async { block_on(async { Ok::<_, Error>(1) }) })
+            .unwrap_err();
+        assert_eq!(err.code(), "usage.blocking_in_runtime");
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
     }
 
-    impl HawcxDelegationClient {
-        /// Wraps an async client (they share keys and connections).
-        pub fn new(inner: crate::delegation::HawcxDelegationClient) -> Self {
-            HawcxDelegationClient { inner }
-        }
-
-        /// See [`crate::delegation::HawcxDelegationClient::from_keys`].
-        pub fn from_keys(args: FromKeys) -> Result<Self, Error> {
-            Ok(Self::new(
-                crate::delegation::HawcxDelegationClient::from_keys(args)?,
-            ))
-        }
-
-        /// See [`crate::delegation::HawcxDelegationClient::from_env`].
-        pub fn from_env() -> Result<Self, Error> {
-            Ok(Self::new(
-                crate::delegation::HawcxDelegationClient::from_env()?,
-            ))
-        }
-
-        /// The async client.
-        pub fn as_async(&self) -> &crate::delegation::HawcxDelegationClient {
-            &self.inner
-        }
-
-        /// See [`crate::delegation::HawcxDelegationClient::initiate_mfa_change`].
-        pub fn initiate_mfa_change(
-            &self,
-            userid: &str,
-            mfa_method: MfaMethod,
-            phone_number: Option<&str>,
-            mfa_change_to: Option<&str>,
-        ) -> Result<InitiateResponse, Error> {
-            run(self
-                .inner
-                .initiate_mfa_change(userid, mfa_method, phone_number, mfa_change_to))
-        }
-
-        /// See [`crate::delegation::HawcxDelegationClient::verify_mfa_change`].
-        pub fn verify_mfa_change(
-            &self,
-            userid: &str,
-            session_id: &str,
-            otp: &str,
-        ) -> Result<VerifyResponse, Error> {
-            run(self.inner.verify_mfa_change(userid, session_id, otp))
-        }
-
-        /// See [`crate::delegation::HawcxDelegationClient::get_user_credentials`].
-        pub fn get_user_credentials(&self, userid: &str) -> Result<UserCredentials, Error> {
-            run(self.inner.get_user_credentials(userid))
-        }
-
-        /// See [`crate::delegation::HawcxDelegationClient::set_suggested_mfa`].
-        pub fn set_suggested_mfa(
-            &self,
-            userid: &str,
-            suggested_mfa: SuggestedMfa,
-        ) -> Result<SetSuggestedMfaResponse, Error> {
-            run(self.inner.set_suggested_mfa(userid, suggested_mfa))
-        }
-
-        /// See [`crate::delegation::HawcxDelegationClient::get_suggested_mfa`].
-        pub fn get_suggested_mfa(&self, userid: &str) -> Result<SuggestedMfaResponse, Error> {
-            run(self.inner.get_suggested_mfa(userid))
-        }
-
-        /// See [`crate::delegation::HawcxDelegationClient::list_user_devices`].
-        pub fn list_user_devices(&self, userid: &str) -> Result<DevicesResponse, Error> {
-            run(self.inner.list_user_devices(userid))
-        }
-
-        /// See [`crate::delegation::HawcxDelegationClient::revoke_device`].
-        pub fn revoke_device(&self, userid: &str, h2index: &str) -> Result<DetailResponse, Error> {
-            run(self.inner.revoke_device(userid, h2index))
-        }
-
-        /// See [`crate::delegation::HawcxDelegationClient::unrevoke_device`].
-        pub fn unrevoke_device(
-            &self,
-            userid: &str,
-            h2index: &str,
-        ) -> Result<DetailResponse, Error> {
-            run(self.inner.unrevoke_device(userid, h2index))
-        }
-
-        /// See [`crate::delegation::HawcxDelegationClient::delete_device`].
-        pub fn delete_device(&self, userid: &str, h2index: &str) -> Result<DetailResponse, Error> {
-            run(self.inner.delete_device(userid, h2index))
-        }
+    #[test]
+    fn runs_outside_a_runtime() {
+        let wrapped = Blocking::new(5u8).unwrap();
+        let value = wrapped
+            .call(|v| async move { Ok::<_, Error>(*v + 1) })
+            .unwrap();
+        assert_eq!(value, 6);
+        assert_eq!(*wrapped, 5);
     }
 }
-
-/// Blocking twin of [`crate::management::StepUpClient`].
-#[derive(Clone, Debug)]
-pub struct StepUpClient {
-    inner: crate::management::StepUpClient,
-}
-
-/// Blocking twin of [`crate::management::Hawcx`].
-#[derive(Clone, Debug)]
-pub struct Hawcx {
-    inner: crate::management::Hawcx,
-}
-
-mod management_blocking {
-    use serde::Serialize;
-    use serde_json::Value;
-
-    use super::*;
-    use crate::management::{ConsumeResponse, PrivateKeyJwt, StartTokenResponse, StepUpPurpose};
-
-    fn run<T>(fut: impl Future<Output = Result<T, crate::management::Error>>) -> Result<T, Error> {
-        block_on(async { fut.await.map_err(Error::from) })
-    }
-
-    impl StepUpClient {
-        /// Wraps an async client.
-        pub fn new(inner: crate::management::StepUpClient) -> Self {
-            StepUpClient { inner }
-        }
-
-        /// See [`crate::management::StepUpClient::with_private_key_jwt`].
-        pub fn with_private_key_jwt(options: PrivateKeyJwt) -> Result<Self, Error> {
-            Ok(Self::new(
-                crate::management::StepUpClient::with_private_key_jwt(options)?,
-            ))
-        }
-
-        /// The async client.
-        pub fn as_async(&self) -> &crate::management::StepUpClient {
-            &self.inner
-        }
-
-        /// See [`crate::management::StepUpClient::start_token`].
-        pub fn start_token(
-            &self,
-            user_id: &str,
-            purpose: StepUpPurpose,
-        ) -> Result<StartTokenResponse, Error> {
-            run(self.inner.start_token(user_id, purpose))
-        }
-
-        /// See [`crate::management::StepUpClient::consume_receipt`].
-        pub fn consume_receipt(&self, receipt: &str) -> Result<ConsumeResponse, Error> {
-            run(self.inner.consume_receipt(receipt))
-        }
-
-        /// See [`crate::management::StepUpClient::management_request`].
-        pub fn management_request(
-            &self,
-            endpoint: &str,
-            payload: &impl Serialize,
-        ) -> Result<Value, Error> {
-            run(self.inner.management_request(endpoint, payload))
-        }
-    }
-
-    impl Hawcx {
-        /// See [`crate::management::Hawcx::new`].
-        pub fn new(config_id: &str, secret_key: &str, base_url: &str) -> Result<Self, Error> {
-            Ok(Hawcx {
-                inner: crate::management::Hawcx::new(config_id, secret_key, base_url)?,
-            })
-        }
-
-        /// See [`crate::management::Hawcx::start_step_up`].
-        pub fn start_step_up(
-            &self,
-            user_id: &str,
-            purpose: StepUpPurpose,
-        ) -> Result<StartTokenResponse, Error> {
-            run(self.inner.start_step_up(user_id, purpose))
-        }
-
-        /// See [`crate::management::Hawcx::consume_step_up`].
-        pub fn consume_step_up(&self, receipt: &str) -> Result<ConsumeResponse, Error> {
-            run(self.inner.consume_step_up(receipt))
-        }
-
-        /// See [`crate::management::Hawcx::management`].
-        pub fn management(&self, endpoint: &str, payload: &impl Serialize) -> Result<Value, Error> {
-            run(self.inner.management(endpoint, payload))
-        }
-    }
-}
-/// Blocking twins of [`crate::oidc`].
-pub mod oidc;

@@ -2,33 +2,9 @@
 //! axum integration, the example app, the CLI and the Python `from_env` agree on them.
 //!
 //! Values are kept as given; each consumer validates what it uses and names the variable in
-//! its error. Secret values print as `[redacted]`.
+//! its error. SecretString values print as `[redacted]`.
 
-use std::fmt;
-
-use zeroize::Zeroizing;
-
-/// A configuration value that must not be printed or logged.
-#[derive(Clone)]
-pub struct Secret(Zeroizing<String>);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(Zeroizing::new(value.into()))
-    }
-
-    /// The secret itself. Callers pass it straight to the code that needs it; never log it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
+use crate::secret::SecretString;
 
 /// Every setting the guide and the Hawcx 2.0 SDK read from the environment.
 #[derive(Clone, Debug, Default)]
@@ -49,9 +25,9 @@ pub struct Config {
     /// `OAUTH_REDIRECT_URI`: the redirect URI registered for the app.
     pub redirect_uri: Option<String>,
     /// `SP_ED25519_PRIVATE_KEY_PEM`: the app's delegation signing key.
-    pub sp_ed25519_private_key_pem: Option<Secret>,
+    pub sp_ed25519_private_key_pem: Option<SecretString>,
     /// `SP_X25519_PRIVATE_KEY_PEM`: the app's delegation encryption key.
-    pub sp_x25519_private_key_pem: Option<Secret>,
+    pub sp_x25519_private_key_pem: Option<SecretString>,
     /// `IDP_ED25519_PUBLIC_KEY_PEM`: Hawcx's delegation verification key.
     pub idp_ed25519_public_key_pem: Option<String>,
     /// `IDP_X25519_PUBLIC_KEY_PEM`: Hawcx's delegation encryption key.
@@ -59,19 +35,19 @@ pub struct Config {
     /// `HAWCX_BASE_URL`: the Hawcx API host for delegation and management calls.
     pub base_url: Option<String>,
     /// `HAWCX_API_KEY`: sent as the `apikey` header (1.0 API).
-    pub api_key: Option<Secret>,
+    pub api_key: Option<SecretString>,
     /// `HAWCX_CONFIG_ID`: tenant routing (`X-Config-Id`).
     pub config_id: Option<String>,
     /// `HAWCX_SECRET_KEY`: the `hwx_sk_v1_` credential blob (2.0 API).
-    pub secret_key: Option<Secret>,
+    pub secret_key: Option<SecretString>,
     /// `HAWCX_CONFIDENTIAL_CLIENT_ID`: the client pinned to `private_key_jwt`.
     pub confidential_client_id: Option<String>,
     /// `HAWCX_PRIVATE_JWK`: the confidential client's Ed25519 assertion key.
-    pub private_jwk: Option<Secret>,
+    pub private_jwk: Option<SecretString>,
     /// `SESSION_SECRET`: the HS256 secret for the app's own session tokens.
-    pub session_secret: Option<Secret>,
+    pub session_secret: Option<SecretString>,
     /// `FLASK_SECRET_KEY`: Flask's cookie-signing secret.
-    pub flask_secret_key: Option<Secret>,
+    pub flask_secret_key: Option<SecretString>,
 }
 
 impl Config {
@@ -83,7 +59,7 @@ impl Config {
     /// Reads from any lookup function (tests, `.env` maps, Python dicts).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Config {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let secret = |name: &str| get(name).map(Secret::new);
+        let secret = |name: &str| get(name).map(SecretString::new);
         Config {
             token_endpoint: get("OAUTH_TOKEN_ENDPOINT"),
             client_id: get("OAUTH_CLIENT_ID"),

@@ -20,12 +20,12 @@
 //!
 //! ```no_run
 //! # async fn callback(code: &str) -> Result<(), hawcx::Error> {
-//! use hawcx::oidc::{ExchangeRequest, exchange_code_for_claims};
+//! use hawcx::oidc::{ExchangeRequest, exchange_code};
 //!
 //! let request = ExchangeRequest::new(code, "https://example.hawcx.com/oauth2/token", "my-client")
 //!     .with_jwks_url("https://example.hawcx.com/.well-known/jwks.json")
 //!     .with_issuer("https://example.hawcx.com");
-//! let claims = exchange_code_for_claims(&request).await?; // audience defaults to the client id
+//! let claims = exchange_code(&request).await?; // audience defaults to the client id
 //! let email = claims.get_str("email").map(str::to_owned);
 //! let hawcx_id = claims.sub; // stable, opaque user id
 //! # let _ = (hawcx_id, email);
@@ -39,6 +39,7 @@
 #![warn(missing_docs)]
 
 pub mod blocking;
+pub mod clock;
 pub mod config;
 pub mod delegation;
 pub mod error;
@@ -47,7 +48,10 @@ pub mod jose;
 pub mod jwks;
 pub mod management;
 pub mod oidc;
+pub mod secret;
 pub mod session;
 
-pub use error::Error;
+mod sanitize;
+
+pub use error::{Error, ErrorKind, Result};
 pub use jose::{Algorithm, Claims, Jwk, JwkSet, SigningKey, Validation};

@@ -6,10 +6,10 @@
 mod delegation_support;
 
 use delegation_support::*;
+use hawcx::ErrorKind;
 use hawcx::delegation::{
-    self, Credentials, Ed25519PrivateKey, Error, ErrorKind, FromKeys, HawcxDelegationClient,
-    MfaMethod, RsaPrivateKey, Signer, SpSigningKey, Verifier, VerifyKey, X25519PrivateKey,
-    X25519PublicKey, ecies,
+    self, Credentials, Ed25519PrivateKey, Error, FromKeys, MfaChange, MfaMethod, RsaPrivateKey,
+    Signer, SpSigningKey, Verifier, VerifyKey, X25519PrivateKey, X25519PublicKey, ecies,
 };
 use hawcx::jose::b64;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -74,7 +74,7 @@ fn blob_of(json: &str) -> String {
 fn refused(blob: &str) -> String {
     match Credentials::parse(blob) {
         Err(e) => {
-            assert_eq!(e.kind(), ErrorKind::Crypto, "{e}");
+            assert_eq!(e.kind(), ErrorKind::Configuration, "{e}");
             assert_eq!(e.code(), "delegation.crypto");
             e.to_string()
         }
@@ -199,7 +199,7 @@ fn keys_from_pem_raw_and_generated() {
 
     // Wrong key types and garbage are crypto errors.
     let x_pem = generated.sp_x25519.to_pem();
-    assert!(SpSigningKey::from_pem(&x_pem).unwrap_err().is_crypto());
+    assert!(SpSigningKey::from_pem(&x_pem).unwrap_err().code() == "delegation.crypto");
     assert!(VerifyKey::from_pem(&generated.sp_x25519.public_key().to_pem()).is_err());
     assert!(X25519PublicKey::from_pem(&generated.sp_ed25519.public_key().to_pem()).is_err());
     assert!(X25519PrivateKey::from_pem("not a pem").is_err());
@@ -242,7 +242,7 @@ fn detached_signatures() {
         .verify(body, 5, &padded, "ed25519", Some("a"))
         .unwrap();
 
-    let fails = |r: Result<(), Error>| assert!(r.unwrap_err().is_crypto());
+    let fails = |r: Result<(), Error>| assert!(r.unwrap_err().code() == "delegation.crypto");
     fails(verifier.verify(body, 6, &ed_sig.signature_b64, "ed25519", Some("a"))); // other ts
     fails(verifier.verify(b"{}", 5, &ed_sig.signature_b64, "ed25519", Some("a"))); // other body
     fails(verifier.verify(body, 5, &ed_sig.signature_b64, "ed25519", Some("zz"))); // unknown kid
@@ -307,7 +307,7 @@ fn reply_rules() {
         let e = open(&r, now).unwrap_err();
         assert_eq!(
             (e.code(), e.kind()),
-            ("delegation.unsigned_response", ErrorKind::Response),
+            ("delegation.unsigned_response", ErrorKind::ProtocolViolation),
             "{h}"
         );
         r.headers.insert(h, HeaderValue::from_static(""));
@@ -329,7 +329,7 @@ fn reply_rules() {
     let e = open(&unsigned(502, &"x".repeat(2000)), now).unwrap_err();
     assert_eq!(e.status(), Some(502));
     assert_eq!(e.body_excerpt().unwrap().chars().count(), 500);
-    assert!(open(&unsigned(200, "{}"), now).unwrap_err().is_response());
+    assert!(open(&unsigned(200, "{}"), now).unwrap_err().kind() == ErrorKind::ProtocolViolation);
 
     // 2. Timestamp must be plain decimal digits.
     for bad in ["+1800000000", " 1800000000", "1_800_000_000", "18e8", "-1"] {
@@ -350,7 +350,7 @@ fn reply_rules() {
     let e = open(&r, now).unwrap_err();
     assert_eq!(
         (e.code(), e.kind()),
-        ("delegation.clock_skew", ErrorKind::Response)
+        ("delegation.clock_skew", ErrorKind::ProtocolViolation)
     );
     let r = signed_reply(200, &serde_json::json!({}), now + 301);
     assert_eq!(open(&r, now).unwrap_err().code(), "delegation.clock_skew");
@@ -376,7 +376,7 @@ fn reply_rules() {
     let e = open(&r, now).unwrap_err();
     assert_eq!(
         (e.code(), e.kind()),
-        ("delegation.bad_signature", ErrorKind::Response)
+        ("delegation.bad_signature", ErrorKind::ProtocolViolation)
     );
     r.headers
         .insert("x-key-id", HeaderValue::from_bytes(b"\xff").unwrap());
@@ -403,7 +403,10 @@ fn reply_rules() {
     let e = open(&r, now).unwrap_err();
     assert_eq!(
         (e.code(), e.kind()),
-        ("delegation.unsupported_encryption", ErrorKind::Response)
+        (
+            "delegation.unsupported_encryption",
+            ErrorKind::ProtocolViolation
+        )
     );
 
     // 6. Decryption failure (validly signed, encrypted to someone else) and non-JSON.
@@ -422,7 +425,7 @@ fn reply_rules() {
     let e = open(&r, now).unwrap_err();
     assert_eq!(
         (e.code(), e.kind()),
-        ("delegation.response", ErrorKind::Response)
+        ("delegation.response", ErrorKind::ProtocolViolation)
     );
     let idp = idp_transport();
     let sealed = idp.seal_request(b"not json", now).unwrap();
@@ -441,7 +444,7 @@ fn reply_rules() {
     let e = open(&r, now).unwrap_err();
     assert_eq!(
         (e.code(), e.status(), e.kind()),
-        ("delegation.request", Some(400), ErrorKind::Request)
+        ("delegation.request", Some(400), ErrorKind::ServerRefused)
     );
     assert!(e.to_string().contains("Invalid OTP"));
     assert_eq!(e.body_excerpt(), Some("Invalid OTP"));
@@ -449,7 +452,7 @@ fn reply_rules() {
     let mut r = signed_reply(500, &serde_json::json!({"detail": "x"}), now);
     r.headers
         .insert("x-key-id", HeaderValue::from_static("other"));
-    assert!(open(&r, now).unwrap_err().is_response());
+    assert!(open(&r, now).unwrap_err().kind() == ErrorKind::ProtocolViolation);
 }
 
 #[test]
@@ -466,7 +469,7 @@ fn envelope_refusals() {
     reordered.insert("x".into(), 1.into());
     assert!(reopen(&serde_json::Value::Object(reordered)).is_ok());
     v["enc"] = "x25519-aesgcm-v2".into();
-    assert!(reopen(&v).unwrap_err().is_crypto());
+    assert!(reopen(&v).unwrap_err().code() == "delegation.crypto");
     let good: serde_json::Value = serde_json::from_slice(&env).unwrap();
     for (field, bad) in [
         ("epk", b64::encode([9u8; 31])),
@@ -477,7 +480,10 @@ fn envelope_refusals() {
     ] {
         let mut v = good.clone();
         v[field] = bad.into();
-        assert!(reopen(&v).unwrap_err().is_crypto(), "{field}");
+        assert!(
+            reopen(&v).unwrap_err().code() == "delegation.crypto",
+            "{field}"
+        );
     }
     assert!(ecies::open(&k.idp_x, b"[]").is_err());
     assert!(ecies::open(&k.idp_x, &vec![b' '; ecies::MAX_ENVELOPE_LEN + 1]).is_err());
@@ -497,9 +503,9 @@ fn pems() -> (String, String, String, String) {
     )
 }
 
-fn offline_client() -> HawcxDelegationClient {
+fn offline_client() -> delegation::Client {
     let (a, b, c, d) = pems();
-    HawcxDelegationClient::from_keys(
+    delegation::Client::from_keys(
         FromKeys::new(a, b, c, d, "client-1").with_base_url("http://127.0.0.1:9"),
     )
     .unwrap()
@@ -511,25 +517,21 @@ async fn client_side_validation() {
     let invalid = |e: Error| {
         assert_eq!(
             (e.kind(), e.code()),
-            (ErrorKind::InvalidArgument, "delegation.invalid_argument")
+            (ErrorKind::InvalidInput, "delegation.invalid_argument")
         );
         e.to_string()
     };
     assert_eq!(
         invalid(
-            c.initiate_mfa_change("u", MfaMethod::Sms, None, None)
+            c.initiate_mfa_change("u", &MfaChange::new(MfaMethod::Sms))
                 .await
                 .unwrap_err()
         ),
         "phone_number is required for SMS MFA"
     );
     assert!(
-        invalid(
-            c.initiate_mfa_change_str("u", "push", None, None)
-                .await
-                .unwrap_err()
-        )
-        .starts_with("Invalid mfa_method 'push'. Must be one of: email, sms, totp")
+        invalid("push".parse::<MfaMethod>().unwrap_err())
+            .starts_with("Invalid mfa_method 'push'. Must be one of: email, sms, totp")
     );
     for otp in ["12345", "1234567", "12a456", "", "١٢٣٤٥٦", " 12345"] {
         assert_eq!(
@@ -546,8 +548,9 @@ async fn client_side_validation() {
     let e = c.get_user_credentials("u").await.unwrap_err();
     assert_eq!(
         (e.kind(), e.code()),
-        (ErrorKind::Request, "delegation.network")
+        (ErrorKind::Network, "delegation.network")
     );
+    assert!(e.kind().is_retryable());
     assert_eq!(MfaMethod::Totp.to_string(), "totp");
 }
 
@@ -555,12 +558,12 @@ async fn client_side_validation() {
 fn from_keys_and_from_env() {
     let (a, b, c, d) = pems();
     // Bad keys are crypto errors; a bad base URL is a request error (unsafe URL).
-    let e = HawcxDelegationClient::from_keys(
+    let e = delegation::Client::from_keys(
         FromKeys::new(b.clone(), b.clone(), c.clone(), d.clone(), "x").with_base_url("https://h"),
     )
     .unwrap_err();
-    assert!(e.is_crypto());
-    let e = HawcxDelegationClient::from_keys(
+    assert!(e.code() == "delegation.crypto");
+    let e = delegation::Client::from_keys(
         FromKeys::new(a.clone(), b.clone(), c.clone(), d.clone(), "x")
             .with_base_url("http://example.com"),
     )
@@ -587,27 +590,29 @@ fn from_keys_and_from_env() {
                 })
         }
     };
-    let c1 = HawcxDelegationClient::from_env_with(vars(&[(
+    let c1 = delegation::Client::from_config(&hawcx::config::Config::from_lookup(vars(&[(
         "OAUTH_ISSUER",
         "https://tenant.hawcx.com/oauth2",
-    )]))
+    )])))
     .unwrap();
     assert_eq!(
         c1.transport().base_url().as_str(),
         "https://tenant.hawcx.com/"
     );
-    let c2 = HawcxDelegationClient::from_env_with(vars(&[
+    let c2 = delegation::Client::from_config(&hawcx::config::Config::from_lookup(vars(&[
         ("OAUTH_ISSUER", "https://tenant.hawcx.com"),
         ("HAWCX_BASE_URL", "https://api.hawcx.test/"),
-    ]))
+    ])))
     .unwrap();
     assert_eq!(
         c2.transport().base_url().as_str(),
         "https://api.hawcx.test/"
     );
-    let e = HawcxDelegationClient::from_env_with(vars(&[])).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    let e = delegation::Client::from_config(&hawcx::config::Config::from_lookup(vars(&[])))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert!(e.to_string().contains("HAWCX_BASE_URL"));
-    let e = HawcxDelegationClient::from_env_with(|_| None).unwrap_err();
+    let e =
+        delegation::Client::from_config(&hawcx::config::Config::from_lookup(|_| None)).unwrap_err();
     assert!(e.to_string().contains("SP_ED25519_PRIVATE_KEY_PEM"));
 }

@@ -16,15 +16,15 @@ use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use delegation_support::*;
+use hawcx::ErrorKind;
 use hawcx::SigningKey;
-use hawcx::delegation::{
-    EciesTransport, ErrorKind, FromKeys, HawcxDelegationClient, MfaMethod, SuggestedMfa,
-};
+use hawcx::clock::ManualClock;
+use hawcx::delegation::{self, EciesTransport, FromKeys, MfaChange, MfaMethod, SuggestedMfa};
 use hawcx::jose::{Curve, b64};
-use hawcx::jwks::{ManualClock, RemoteJwkSet};
+use hawcx::jwks::RemoteJwkSet;
 use hawcx::management::{
-    BearerSigner, Hawcx, HxAuthMfaMethod, IssuerKeys, JwtBearerTransport,
-    ResponseSignatureVerifier, SignatureFailure, StepUpClient, StepUpPurpose,
+    self, BearerSigner, IssuerKeys, JwtBearerTransport, ResponseSignatureVerifier,
+    SignatureFailure, StepUpClient, StepUpPurpose,
 };
 use serde_json::{Value, json};
 
@@ -302,9 +302,9 @@ impl Server {
         (s.path.clone(), s.payload.clone(), s.headers.clone())
     }
 
-    fn mfa_client(&self) -> HawcxDelegationClient {
+    fn mfa_client(&self) -> delegation::Client {
         let k = fixed_keys();
-        HawcxDelegationClient::from_keys(
+        delegation::Client::from_keys(
             FromKeys::new(
                 k.sp_ed.to_pem().replace('\n', "\\n"),
                 k.sp_x.to_pem().to_string(),
@@ -340,9 +340,9 @@ async fn nine_operations() {
     let r = c
         .initiate_mfa_change(
             "alice@example.com",
-            MfaMethod::Sms,
-            Some("+15551234567"),
-            Some("sms"),
+            &MfaChange::new(MfaMethod::Sms)
+                .with_phone_number("+15551234567")
+                .with_change_to("sms"),
         )
         .await
         .unwrap();
@@ -363,7 +363,10 @@ async fn nine_operations() {
     assert_eq!(h["content-type"], "application/json");
 
     let r = c
-        .initiate_mfa_change("bob", MfaMethod::Totp, Some("+1555"), None)
+        .initiate_mfa_change(
+            "bob",
+            &MfaChange::new(MfaMethod::Totp).with_phone_number("+1555"),
+        )
         .await
         .unwrap();
     assert!(r.totp_secret.is_some() && r.otpauth_uri.is_some());
@@ -394,7 +397,7 @@ async fn nine_operations() {
         .unwrap_err();
     assert_eq!(
         (e.kind(), e.status(), e.code()),
-        (ErrorKind::Request, Some(400), "delegation.request")
+        (ErrorKind::ServerRefused, Some(400), "delegation.request")
     );
     assert!(e.to_string().contains("Invalid OTP"));
 
@@ -487,7 +490,7 @@ async fn fail_closed_end_to_end() {
     assert!(c.get_user_credentials("u").await.is_ok());
     // A request signed with a key the IdP does not know is refused there (401, unsigned).
     let k = fixed_keys();
-    let stranger = HawcxDelegationClient::from_keys(
+    let stranger = delegation::Client::from_keys(
         FromKeys::new(
             hawcx::delegation::Ed25519PrivateKey::generate()
                 .unwrap()
@@ -529,11 +532,11 @@ async fn step_up_over_ecies_facade() {
         )
         .unwrap()
     };
-    let hawcx = Hawcx::new("cfg-1", &blob, &srv.base).unwrap();
+    let hawcx = management::Client::new("cfg-1", &blob, &srv.base).unwrap();
     let r = hawcx
         .start_step_up(
             "alice",
-            StepUpPurpose::ChangeMfaMethod(HxAuthMfaMethod::EmailOtp),
+            StepUpPurpose::ChangeMfaMethod(management::MfaMethod::EmailOtp),
         )
         .await
         .unwrap();
@@ -584,19 +587,19 @@ async fn step_up_over_ecies_facade() {
         "management.invalid_argument"
     );
     let e = StepUpPurpose::from_parts("change_mfa_method", Some("push"), None).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert!(StepUpPurpose::from_parts("delete_user", None, None).is_err());
     assert!(StepUpPurpose::from_parts("change_phone_number", None, None).is_err());
     assert!(
-        Hawcx::new("", &blob, &srv.base)
+        management::Client::new("", &blob, &srv.base)
             .unwrap_err()
             .to_string()
             .contains("config_id is required")
     );
-    let e = Hawcx::new("cfg", "hwx_sk_v2_x", &srv.base).unwrap_err();
+    let e = management::Client::new("cfg", "hwx_sk_v2_x", &srv.base).unwrap_err();
     assert_eq!(
         (e.code(), e.kind()),
-        ("delegation.crypto", ErrorKind::Crypto)
+        ("delegation.crypto", ErrorKind::Configuration)
     );
 }
 
@@ -610,7 +613,7 @@ async fn step_up_over_jwt_bearer() {
     let r = c
         .start_token(
             "alice",
-            StepUpPurpose::ChangeMfaMethod(HxAuthMfaMethod::Totp),
+            StepUpPurpose::ChangeMfaMethod(management::MfaMethod::Totp),
         )
         .await
         .unwrap();
@@ -644,7 +647,7 @@ async fn step_up_over_jwt_bearer() {
             Some(SignatureFailure::Missing)
         )
     );
-    assert_eq!(e.kind(), ErrorKind::Response);
+    assert_eq!(e.kind(), ErrorKind::ProtocolViolation);
     *srv.idp.sig_mode.lock().unwrap() = SigMode::TamperBody;
     assert_eq!(
         c.consume_receipt("r")
@@ -668,7 +671,7 @@ async fn unknown_kid_refetches_at_most_once_per_cooldown() {
     let srv = start().await;
     let clock = Arc::new(ManualClock::new(Duration::from_secs(1_000_000)));
     let remote = RemoteJwkSet::builder(&format!("{}/.well-known/jwks.json", srv.base))
-        .clock(clock.clone())
+        .with_clock(clock.clone())
         .build()
         .unwrap();
     let c = srv.bearer_client(ResponseSignatureVerifier::new(IssuerKeys::Remote(remote)));
@@ -703,14 +706,17 @@ async fn unknown_kid_refetches_at_most_once_per_cooldown() {
 fn blocking_facade() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let srv = rt.block_on(start());
-    let c = hawcx::blocking::HawcxDelegationClient::new(srv.mfa_client());
-    let r = c.get_user_credentials("erin").unwrap();
+    let c = hawcx::blocking::Blocking::new(srv.mfa_client()).unwrap();
+    let r = c.call(|c| c.get_user_credentials("erin")).unwrap();
     assert_eq!(r.mfa_method.as_deref(), Some("none"));
-    let e = c.verify_mfa_change("erin", "s", "12").unwrap_err();
+    let e = c
+        .call(|c| c.verify_mfa_change("erin", "s", "12"))
+        .unwrap_err();
     assert_eq!(e.code(), "delegation.invalid_argument");
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
     // Inside a runtime the blocking call refuses instead of deadlocking.
     let e = rt
-        .block_on(async { c.get_user_credentials("erin") })
+        .block_on(async { c.call(|c| c.get_user_credentials("erin")) })
         .unwrap_err();
     assert_eq!(e.code(), "usage.blocking_in_runtime");
 }
@@ -727,7 +733,7 @@ async fn issuer_keys_unavailable_fails_closed() {
         e.signature_failure(),
         Some(SignatureFailure::KeysUnavailable)
     );
-    assert_eq!(e.kind(), ErrorKind::Response);
+    assert_eq!(e.kind(), ErrorKind::ProtocolViolation);
 }
 
 #[test]
@@ -743,15 +749,19 @@ fn blocking_step_up_facade() {
         &fixed_keys().idp_x.public_key().to_raw(),
     )
     .unwrap();
-    let hawcx = hawcx::blocking::Hawcx::new("cfg-1", &blob, &srv.base).unwrap();
+    let hawcx =
+        hawcx::blocking::Blocking::new(management::Client::new("cfg-1", &blob, &srv.base).unwrap())
+            .unwrap();
     let r = hawcx
-        .start_step_up(
-            "alice",
-            StepUpPurpose::ChangeMfaMethod(HxAuthMfaMethod::SmsOtp),
-        )
+        .call(|h| {
+            h.start_step_up(
+                "alice",
+                StepUpPurpose::ChangeMfaMethod(management::MfaMethod::SmsOtp),
+            )
+        })
         .unwrap();
     assert_eq!(r.expires_in, 60);
-    assert!(hawcx.consume_step_up("receipt").unwrap().ok);
-    let e = hawcx.consume_step_up("").unwrap_err();
+    assert!(hawcx.call(|h| h.consume_step_up("receipt")).unwrap().ok);
+    let e = hawcx.call(|h| h.consume_step_up("")).unwrap_err();
     assert_eq!(e.code(), "management.invalid_argument");
 }

@@ -11,8 +11,9 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use hawcx::clock::ManualClock;
 use hawcx::jose::{self, Algorithm, Curve, JwkSet, SigningKey, Validation};
-use hawcx::jwks::{ManualClock, RemoteJwkSet};
+use hawcx::jwks::RemoteJwkSet;
 use serde_json::json;
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -133,7 +134,7 @@ async fn rotated_key_is_picked_up_on_first_token_with_new_kid() {
     let (idp, url) = start(&[&old], Duration::ZERO).await;
     let clock = clock();
     let set = RemoteJwkSet::builder(&url)
-        .clock(clock.clone())
+        .with_clock(clock.clone())
         .build()
         .unwrap();
     set.verify_jwt(&token(&old), &validation()).await.unwrap();
@@ -159,7 +160,7 @@ async fn rotation_right_after_a_routine_fetch_is_picked_up_at_once() {
     let (idp, url) = start(&[&old], Duration::ZERO).await;
     let clock = clock();
     let set = RemoteJwkSet::builder(&url)
-        .clock(clock.clone())
+        .with_clock(clock.clone())
         .build()
         .unwrap();
     set.verify_jwt(&token(&old), &validation()).await.unwrap();
@@ -177,7 +178,7 @@ async fn unknown_kid_flood_makes_at_most_one_fetch_per_cooldown() {
     let (idp, url) = start(&[&key], Duration::ZERO).await;
     let clock = clock();
     let set = RemoteJwkSet::builder(&url)
-        .clock(clock.clone())
+        .with_clock(clock.clone())
         .build()
         .unwrap();
     set.verify_jwt(&token(&key), &validation()).await.unwrap();
@@ -205,7 +206,7 @@ async fn issuer_down_keeps_verifying_from_stale_keys_until_max_staleness() {
     let (idp, url) = start(&[&key], Duration::ZERO).await;
     let clock = clock();
     let set = RemoteJwkSet::builder(&url)
-        .clock(clock.clone())
+        .with_clock(clock.clone())
         .build()
         .unwrap();
     let t = token(&key);
@@ -252,7 +253,7 @@ async fn garbage_huge_and_hanging_issuers_give_typed_errors_within_the_timeout()
         *idp.mode.lock().unwrap() = mode;
         let timeout = Duration::from_millis(400);
         let set = RemoteJwkSet::builder(&url)
-            .timeout(timeout)
+            .with_timeout(timeout)
             .build()
             .unwrap();
         let started = Instant::now();
@@ -286,7 +287,7 @@ async fn cache_control_max_age_shortens_freshness() {
     *idp.cache_control.lock().unwrap() = Some("public, max-age=60".into());
     let clock = clock();
     let set = RemoteJwkSet::builder(&url)
-        .clock(clock.clone())
+        .with_clock(clock.clone())
         .build()
         .unwrap();
     let t = token(&key);
@@ -317,11 +318,12 @@ fn blocking_facade_verifies_and_refuses_inside_a_runtime() {
     let key = es256("k1");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (_idp, url) = rt.block_on(start(&[&key], Duration::ZERO));
-    let set = hawcx::blocking::RemoteJwkSet::new(RemoteJwkSet::new(&url).unwrap());
-    let claims = set.verify_jwt(&token(&key), &validation()).unwrap();
+    let set = hawcx::blocking::Blocking::new(RemoteJwkSet::new(&url).unwrap()).unwrap();
+    let (jwt, rules) = (token(&key), validation());
+    let claims = set.call(|s| s.verify_jwt(&jwt, &rules)).unwrap();
     assert_eq!(claims.sub.as_deref(), Some("u"));
     let err = rt
-        .block_on(async { set.verify_jwt(&token(&key), &validation()) })
+        .block_on(async { set.call(|s| s.verify_jwt(&jwt, &rules)) })
         .unwrap_err();
     assert_eq!(err.code(), "usage.blocking_in_runtime");
 }

@@ -6,10 +6,9 @@ mod support;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use hawcx::ErrorKind;
 use hawcx::jose::{self, Algorithm, SigningKey, Validation};
-use hawcx::oidc::{
-    self, CLIENT_ASSERTION_TYPE, ClientAssertionSigner, ExchangeRequest, HawcxOAuth, PublicKey,
-};
+use hawcx::oidc::{self, CLIENT_ASSERTION_TYPE, ClientAssertionSigner, ExchangeRequest, PublicKey};
 use serde_json::{Value, json};
 use support::{Reply, Server, run};
 
@@ -65,11 +64,11 @@ async fn setup(key: &SigningKey, claims: &Value) -> (Server, ExchangeRequest) {
 }
 
 async fn exchange_err(req: &ExchangeRequest) -> oidc::Error {
-    oidc::exchange_code_for_claims(req).await.unwrap_err()
+    oidc::exchange_code(req).await.unwrap_err()
 }
 
 mod explicit {
-    //! The guide's `exchange_code_for_claims`: key sources, algorithms, wire format.
+    //! The guide's `exchange_code`: key sources, algorithms, wire format.
     use super::*;
 
     #[test]
@@ -77,9 +76,7 @@ mod explicit {
         run(async {
             let k = key(Algorithm::ES256);
             let (_server, req) = setup(&k, &claims()).await;
-            let result = oidc::exchange_code_for_token_and_claims(&req)
-                .await
-                .unwrap();
+            let result = oidc::exchange_code_for_tokens(&req).await.unwrap();
             assert_eq!(result.claims.sub.as_deref(), Some("user-1"));
             assert_eq!(result.claims.get_str("email"), Some("alice@example.com"));
             assert_eq!(result.access_token.as_deref(), Some("at-1"));
@@ -88,7 +85,7 @@ mod explicit {
             // `.env` style: literal \n sequences instead of newlines.
             let env_pem = pem_of(&k).replace('\n', "\\n");
             let req = req.with_public_key(env_pem);
-            oidc::exchange_code_for_claims(&req).await.unwrap();
+            oidc::exchange_code(&req).await.unwrap();
         })
     }
 
@@ -102,15 +99,15 @@ mod explicit {
             std::fs::write(&path, pem_of(&es)).unwrap();
             let (server, req) = setup(&es, &claims()).await;
             let req = req.with_public_key(path.as_path());
-            oidc::exchange_code_for_claims(&req).await.unwrap();
+            oidc::exchange_code(&req).await.unwrap();
             // A path given as a string works too.
             let req = req.with_public_key(path.to_str().unwrap());
-            oidc::exchange_code_for_claims(&req).await.unwrap();
+            oidc::exchange_code(&req).await.unwrap();
             // Rotating the file (different size) is picked up without a restart.
             let ed = key(Algorithm::EdDSA);
             std::fs::write(&path, pem_of(&ed)).unwrap();
             server.route(TOKEN_PATH, token_reply(&sign(&ed, &claims())));
-            oidc::exchange_code_for_claims(&req).await.unwrap();
+            oidc::exchange_code(&req).await.unwrap();
             // A missing file is a key configuration error, raised before any request.
             let before = server.requests(TOKEN_PATH).len();
             let req = req.with_public_key(dir.join("missing.pem"));
@@ -132,7 +129,7 @@ mod explicit {
             assert!(cert.contains("BEGIN CERTIFICATE"));
             let (_server, req) = setup(&signing, &claims()).await;
             let req = req.with_public_key(cert);
-            let claims = oidc::exchange_code_for_claims(&req).await.unwrap();
+            let claims = oidc::exchange_code(&req).await.unwrap();
             assert_eq!(claims.sub.as_deref(), Some("user-1"));
         })
     }
@@ -148,12 +145,12 @@ mod explicit {
                 server.route(TOKEN_PATH, token_reply(&sign(k, &claims())));
                 let req = ExchangeRequest::new("c", server.url(TOKEN_PATH), CLIENT)
                     .with_jwks_url(server.url(JWKS_PATH));
-                let claims = oidc::exchange_code_for_claims(&req).await.unwrap();
+                let claims = oidc::exchange_code(&req).await.unwrap();
                 assert_eq!(claims.sub.as_deref(), Some("user-1"), "{:?}", k.alg());
                 // The same algorithm with a static PEM key.
                 let req = ExchangeRequest::new("c", server.url(TOKEN_PATH), CLIENT)
                     .with_public_key(pem_of(k));
-                oidc::exchange_code_for_claims(&req).await.unwrap();
+                oidc::exchange_code(&req).await.unwrap();
             }
             // The key set was fetched once and cached across calls.
             assert_eq!(server.requests(JWKS_PATH).len(), 1);
@@ -171,7 +168,7 @@ mod explicit {
                 .with_client_assertion("a.b.c")
                 .with_api_key("api-key-1")
                 .with_config_id("cfg-1");
-            oidc::exchange_code_for_claims(&req).await.unwrap();
+            oidc::exchange_code(&req).await.unwrap();
             let got = server.last(TOKEN_PATH);
             assert_eq!(got.method, "POST");
             let want: Vec<(String, String)> = [
@@ -200,7 +197,7 @@ mod explicit {
             let req = ExchangeRequest::new("code-2", server.url(TOKEN_PATH), CLIENT)
                 .with_public_key(pem_of(&k))
                 .with_bearer_token("rp-token");
-            oidc::exchange_code_for_claims(&req).await.unwrap();
+            oidc::exchange_code(&req).await.unwrap();
             let got = server.last(TOKEN_PATH);
             let names: Vec<String> = got.form().into_iter().map(|(n, _)| n).collect();
             assert_eq!(names, ["grant_type", "code", "client_id"]);
@@ -220,11 +217,11 @@ mod explicit {
             let (server, req) = setup(&k, &claims()).await;
             let params = oidc::AuthorizationParams::generate();
             let req = req.with_code_verifier(params.code_verifier.as_str());
-            oidc::exchange_code_for_claims(&req).await.unwrap();
+            oidc::exchange_code(&req).await.unwrap();
             let form = server.last(TOKEN_PATH).form();
             let sent = form.iter().find(|(n, _)| n == "code_verifier").unwrap();
             assert_eq!(sent.1, params.code_verifier.as_str());
-            assert_eq!(oidc::pkce::s256_challenge(&sent.1), params.code_challenge);
+            assert_eq!(oidc::s256_challenge(&sent.1), params.code_challenge);
         })
     }
 
@@ -329,7 +326,7 @@ mod failures {
                 e @ oidc::Error::ExchangeFailed { .. } => {
                     assert_eq!(e.code(), "exchange.invalid_grant");
                     assert_eq!(e.status(), Some(400));
-                    assert!(e.is_exchange_error());
+                    assert_eq!(e.code().split('.').next(), Some("exchange"));
                     assert!(e.to_string().contains("code expired"), "{e}");
                     let oidc::Error::ExchangeFailed {
                         error,
@@ -426,7 +423,7 @@ mod failures {
                 .with_public_key(pem_of(&k));
             let e = exchange_err(&req).await;
             assert_eq!(e.code(), "exchange.network");
-            assert!(e.is_exchange_error());
+            assert_eq!(e.code().split('.').next(), Some("exchange"));
         })
     }
 
@@ -496,7 +493,16 @@ mod verification {
         let k = key(Algorithm::ES256);
         let (_server, req) = setup(&k, &claims).await;
         let e = exchange_err(&tweak(req)).await;
-        assert!(e.is_verification_error() || e.is_key_error(), "{e:?}");
+        assert!(
+            matches!(
+                e.kind(),
+                ErrorKind::InvalidToken
+                    | ErrorKind::Expired
+                    | ErrorKind::KeyNotFound
+                    | ErrorKind::Configuration
+            ),
+            "{e:?}"
+        );
         e.code().to_owned()
     }
 
@@ -561,20 +567,41 @@ mod verification {
             let k = key(Algorithm::ES256);
             let (_s, req) = setup(
                 &k,
-                &with(claims(), json!({"nonce": "n-1", "aud": ["x", "aud-2"]})),
+                &with(
+                    claims(),
+                    json!({"nonce": "n-1", "aud": ["x", "aud-2"], "azp": CLIENT}),
+                ),
             )
             .await;
             let req = req
                 .with_nonce("n-1")
                 .with_audience("aud-2")
                 .with_issuer(ISS);
-            oidc::exchange_code_for_claims(&req).await.unwrap();
+            oidc::exchange_code(&req).await.unwrap();
+            // Several audiences: OIDC Core 3.1.3.7 wants `azp`, and it must be us.
+            for (extra, code) in [
+                (json!({"aud": ["x", "aud-2"]}), "jwt.missing_claim"),
+                (
+                    json!({"aud": ["x", "aud-2"], "azp": "x"}),
+                    "jwt.invalid_claim",
+                ),
+                (
+                    json!({"aud": ["x", "aud-2"], "azp": 7}),
+                    "jwt.invalid_claim",
+                ),
+            ] {
+                let (_s, req) = setup(&k, &with(claims(), extra.clone())).await;
+                let e = oidc::exchange_code(&req.with_audience("aud-2"))
+                    .await
+                    .unwrap_err();
+                assert_eq!(e.code(), code, "{extra}");
+            }
             // Leeway lets a just-expired token through; verify_exp=false too.
             let (_s, req) = setup(&k, &with(claims(), json!({"exp": now() - 5}))).await;
-            oidc::exchange_code_for_claims(&req.clone().with_leeway(Duration::from_secs(30)))
+            oidc::exchange_code(&req.clone().with_leeway(Duration::from_secs(30)))
                 .await
                 .unwrap();
-            oidc::exchange_code_for_claims(&req.with_verify_exp(false))
+            oidc::exchange_code(&req.with_verify_exp(false))
                 .await
                 .unwrap();
         })
@@ -672,7 +699,7 @@ mod discovery {
             idp.issue(&c);
             // A trailing slash on the configured issuer is stripped.
             let client =
-                HawcxOAuth::from_issuer(format!("{}/", idp.server.base()), "cfg-1", CLIENT)
+                oidc::Client::from_issuer(format!("{}/", idp.server.base()), "cfg-1", CLIENT)
                     .await
                     .unwrap();
             assert_eq!(client.algorithms(), [Algorithm::ES256, Algorithm::EdDSA]);
@@ -754,8 +781,8 @@ mod discovery {
             let ed = SigningKey::generate(Algorithm::EdDSA).unwrap();
             let pem = ed.to_pkcs8_pem().unwrap();
             let signer = ClientAssertionSigner::from_pkcs8_pem(&pem, "rp-key-1").unwrap();
-            let client = HawcxOAuth::builder(idp.server.base(), "cfg-1", CLIENT)
-                .client_assertion(signer)
+            let client = oidc::Client::builder(idp.server.base(), "cfg-1", CLIENT)
+                .with_client_assertion(signer)
                 .discover()
                 .await
                 .unwrap();
@@ -848,11 +875,11 @@ mod discovery {
     }
 
     async fn discover_err(server: &Server, wants_assertion: bool) -> String {
-        let mut builder = HawcxOAuth::builder(server.base(), "cfg", CLIENT);
+        let mut builder = oidc::Client::builder(server.base(), "cfg", CLIENT);
         if wants_assertion {
             let ed = SigningKey::generate(Algorithm::EdDSA).unwrap();
-            builder =
-                builder.client_assertion(ClientAssertionSigner::from_key(ed, "k".into()).unwrap());
+            builder = builder
+                .with_client_assertion(ClientAssertionSigner::from_key(ed, "k".into()).unwrap());
         }
         let e = builder.discover().await.unwrap_err();
         assert!(matches!(e, oidc::Error::Discovery(_)), "{e:?}");
@@ -912,7 +939,7 @@ mod discovery {
             let mut doc_ok = document(&ok.base());
             doc_ok["issuer"] = format!("{}/", ok.base()).into();
             ok.route(DISCOVERY_PATH, Reply::json(200, doc_ok));
-            HawcxOAuth::from_issuer(ok.base(), "cfg", CLIENT)
+            oidc::Client::from_issuer(ok.base(), "cfg", CLIENT)
                 .await
                 .unwrap();
             // An endpoint that is not https (http only to loopback) or breaks a URL rule.
@@ -969,7 +996,7 @@ mod discovery {
                 .unwrap()
                 .remove("token_endpoint_auth_methods_supported");
             absent.route(DISCOVERY_PATH, Reply::json(200, doc));
-            let client = HawcxOAuth::from_issuer(absent.base(), "cfg", CLIENT)
+            let client = oidc::Client::from_issuer(absent.base(), "cfg", CLIENT)
                 .await
                 .unwrap();
             let ed = SigningKey::generate(Algorithm::EdDSA).unwrap();
@@ -981,7 +1008,7 @@ mod discovery {
             let mut doc = document(&none_only.base());
             doc["token_endpoint_auth_methods_supported"] = json!(["none"]);
             none_only.route(DISCOVERY_PATH, Reply::json(200, doc));
-            let client = HawcxOAuth::from_issuer(none_only.base(), "cfg", CLIENT)
+            let client = oidc::Client::from_issuer(none_only.base(), "cfg", CLIENT)
                 .await
                 .unwrap();
             let ed = SigningKey::generate(Algorithm::EdDSA).unwrap();
@@ -1004,7 +1031,7 @@ mod discovery {
                 (base.as_str(), "", CLIENT),
                 (base.as_str(), "cfg", ""),
             ] {
-                let e = HawcxOAuth::from_issuer(i, c, cl).await.unwrap_err();
+                let e = oidc::Client::from_issuer(i, c, cl).await.unwrap_err();
                 assert_eq!(e.code(), "usage.invalid_input");
             }
         })
@@ -1077,7 +1104,7 @@ mod url_rules {
                 .map(String::from),
             );
             for issuer in bad {
-                let e = HawcxOAuth::from_issuer(issuer.clone(), "cfg", CLIENT)
+                let e = oidc::Client::from_issuer(issuer.clone(), "cfg", CLIENT)
                     .await
                     .unwrap_err();
                 assert_eq!(e.code(), "discovery.invalid_issuer", "{issuer:?}");
@@ -1128,9 +1155,9 @@ mod blocking {
         );
         let req =
             ExchangeRequest::new("c", server.url(TOKEN_PATH), CLIENT).with_public_key(pem_of(&k));
-        let claims = hawcx::blocking::oidc::exchange_code_for_claims(&req).unwrap();
+        let claims = hawcx::blocking::block_on(oidc::exchange_code(&req)).unwrap();
         assert_eq!(claims.sub.as_deref(), Some("user-1"));
-        let result = hawcx::blocking::oidc::exchange_code_for_token_and_claims(&req).unwrap();
+        let result = hawcx::blocking::block_on(oidc::exchange_code_for_tokens(&req)).unwrap();
         assert_eq!(result.claims.sub.as_deref(), Some("user-1"));
         let base = server.base();
         server.route(
@@ -1144,20 +1171,27 @@ mod blocking {
                 }),
             ),
         );
-        let client = hawcx::blocking::oidc::HawcxOAuth::from_issuer(&base, "cfg", CLIENT).unwrap();
-        let result = client.exchange_code("c", VERIFIER, None, None).unwrap();
+        let client = hawcx::blocking::Blocking::new(
+            hawcx::blocking::block_on(oidc::Client::from_issuer(&base, "cfg", CLIENT)).unwrap(),
+        )
+        .unwrap();
+        let result = client
+            .call(|c| c.exchange_code("c", VERIFIER, None, None))
+            .unwrap();
         assert_eq!(result.claims.sub.as_deref(), Some("user-1"));
         client.refresh_jwks();
-        client.verify_id_token(&result.id_token, None).unwrap();
+        client
+            .call(|c| c.verify_id_token(&result.id_token, None))
+            .unwrap();
         // Inside a runtime the blocking API refuses instead of deadlocking.
-        let e = run(async { hawcx::blocking::oidc::exchange_code_for_claims(&req).unwrap_err() });
+        let e = run(async { hawcx::blocking::block_on(oidc::exchange_code(&req)).unwrap_err() });
         assert_eq!(e.code(), "usage.blocking_in_runtime");
         // Errors keep their OIDC code through the facade.
         server.route(
             TOKEN_PATH,
             Reply::json(400, json!({"error": "invalid_grant"})),
         );
-        let e = hawcx::blocking::oidc::exchange_code_for_claims(&req).unwrap_err();
+        let e = hawcx::blocking::block_on(oidc::exchange_code(&req)).unwrap_err();
         assert_eq!(e.code(), "exchange.invalid_grant");
     }
 }
@@ -1171,14 +1205,14 @@ mod send_bounds {
     #[test]
     fn oidc_futures_are_send() {
         let req = ExchangeRequest::new("c", "https://idp.example/token", CLIENT);
-        assert_send(oidc::exchange_code_for_claims(&req));
-        assert_send(oidc::exchange_code_for_token_and_claims(&req));
-        assert_send(HawcxOAuth::from_issuer(
+        assert_send(oidc::exchange_code(&req));
+        assert_send(oidc::exchange_code_for_tokens(&req));
+        assert_send(oidc::Client::from_issuer(
             "https://idp.example",
             "cfg",
             CLIENT,
         ));
-        fn client_futures(c: &HawcxOAuth) {
+        fn client_futures(c: &oidc::Client) {
             assert_send(c.exchange_code("c", VERIFIER, None, None));
             assert_send(c.verify_id_token("t", None));
         }
@@ -1233,9 +1267,9 @@ mod peers {
         let url = server.url(TOKEN_PATH);
         let script = r#"
 import json, sys
-from hawcx_oauth_client import exchange_code_for_claims
+from hawcx_oauth_client import exchange_code
 url, pem, client, iss, verifier = sys.argv[1:6]
-claims = exchange_code_for_claims(code="code-1", oauth_token_url=url, client_id=client,
+claims = exchange_code(code="code-1", token_url=url, client_id=client,
     public_key=pem, code_verifier=verifier, redirect_uri="https://app/cb",
     client_assertion="a.b.c", audience=client, issuer=iss, api_key="k-1")
 print(json.dumps(claims))
@@ -1249,7 +1283,7 @@ print(json.dumps(claims))
             .with_client_assertion("a.b.c")
             .with_issuer(ISS)
             .with_api_key("k-1");
-        let ours = hawcx::blocking::oidc::exchange_code_for_claims(&req).unwrap();
+        let ours = hawcx::blocking::block_on(oidc::exchange_code(&req)).unwrap();
         let our_request = server.last(TOKEN_PATH);
         assert_eq!(Value::Object(ours.to_map()), theirs);
         // Same fields and values (1.0 orders them differently; servers must not care).
@@ -1344,10 +1378,14 @@ print(json.dumps(result.claims))
         let theirs = python(&py, script, &[&base, CLIENT, VERIFIER]);
         let peer_request = server.last(TOKEN_PATH);
         let client =
-            hawcx::blocking::oidc::HawcxOAuth::from_issuer(&base, "cfg-1", CLIENT).unwrap();
-        let ours = client
-            .exchange_code("code-1", VERIFIER, Some("https://app/cb"), Some("n-1"))
-            .unwrap();
+            hawcx::blocking::block_on(oidc::Client::from_issuer(&base, "cfg-1", CLIENT)).unwrap();
+        let ours = hawcx::blocking::block_on(client.exchange_code(
+            "code-1",
+            VERIFIER,
+            Some("https://app/cb"),
+            Some("n-1"),
+        ))
+        .unwrap();
         let our_request = server.last(TOKEN_PATH);
         assert_eq!(Value::Object(ours.claims.to_map()), theirs);
         let mut a = peer_request.form();

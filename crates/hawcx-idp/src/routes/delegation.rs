@@ -256,7 +256,7 @@ pub(crate) fn open_request(
     }
     // Replay: the same signed message (body and timestamp) is accepted once. Keyed on the
     // message, not the signature text, so re-encoding the signature does not get around it.
-    let message = hawcx::delegation::signature::signed_message(body, ts);
+    let message = hawcx::delegation::signed_message(body, ts);
     let fresh = state.with(|inner| {
         inner.remember_once(format!("ecies:{}", sha256_b64(&message)), ts + MAX_SKEW + 1)
     });

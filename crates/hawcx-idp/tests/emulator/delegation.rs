@@ -3,15 +3,15 @@
 //! wrong tenant headers. Error replies must be signed and encrypted when the SP is known.
 
 use hawcx::delegation::{
-    EciesTransport, Ed25519PrivateKey, Ed25519PublicKey, FromKeys, HawcxDelegationClient,
-    MfaMethod, Signer, Verifier, X25519PrivateKey, X25519PublicKey,
+    self, EciesTransport, Ed25519PrivateKey, Ed25519PublicKey, FromKeys, MfaChange, MfaMethod,
+    Signer, Verifier, X25519PrivateKey, X25519PublicKey,
 };
 use serde_json::json;
 
 use super::oidc::totp_now;
 use crate::common::*;
 
-fn client(idp: &Idp) -> HawcxDelegationClient {
+fn client(idp: &Idp) -> delegation::Client {
     let mut args = FromKeys::new(
         idp.env["SP_ED25519_PRIVATE_KEY_PEM"].clone(),
         idp.env["SP_X25519_PRIVATE_KEY_PEM"].clone(),
@@ -20,7 +20,7 @@ fn client(idp: &Idp) -> HawcxDelegationClient {
         idp.public_client().to_owned(),
     );
     args.base_url = Some(idp.url.clone());
-    HawcxDelegationClient::from_keys(args).unwrap()
+    delegation::Client::from_keys(args).unwrap()
 }
 
 pub(crate) fn transport(idp: &Idp, kid: &str) -> EciesTransport {
@@ -58,7 +58,7 @@ async fn mfa_enrolment_email_sms_totp_and_settings() {
 
     // Email: the OTP goes to the user's address. No `otp` outside test mode.
     let started = c
-        .initiate_mfa_change(user, MfaMethod::Email, None, None)
+        .initiate_mfa_change(user, &MfaChange::new(MfaMethod::Email))
         .await
         .unwrap();
     assert!(started.otp.is_none());
@@ -94,7 +94,10 @@ async fn mfa_enrolment_email_sms_totp_and_settings() {
 
     // SMS: the OTP goes to the phone.
     let started = c
-        .initiate_mfa_change(user, MfaMethod::Sms, Some("+15551230000"), None)
+        .initiate_mfa_change(
+            user,
+            &MfaChange::new(MfaMethod::Sms).with_phone_number("+15551230000"),
+        )
         .await
         .unwrap();
     let otp = idp.last_otp("+15551230000").await;
@@ -107,7 +110,7 @@ async fn mfa_enrolment_email_sms_totp_and_settings() {
 
     // TOTP: secret and otpauth URI; verified with a real RFC 6238 code.
     let started = c
-        .initiate_mfa_change(user, MfaMethod::Totp, None, None)
+        .initiate_mfa_change(user, &MfaChange::new(MfaMethod::Totp))
         .await
         .unwrap();
     let secret = started.totp_secret.as_ref().unwrap().expose().to_owned();
@@ -154,7 +157,7 @@ async fn otp_in_initiate_only_in_test_mode() {
         .await;
     let c = client(&idp);
     let started = c
-        .initiate_mfa_change("t@example.com", MfaMethod::Email, None, None)
+        .initiate_mfa_change("t@example.com", &MfaChange::new(MfaMethod::Email))
         .await
         .unwrap();
     let otp = started.otp.unwrap().expose().to_owned();

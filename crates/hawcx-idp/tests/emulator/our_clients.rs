@@ -2,7 +2,7 @@
 //! official-SDK scripts (official client ⇄ emulator): the management client on both
 //! transports with response signatures on, step-up end to end, and key rotation.
 
-use hawcx::management::{Hawcx, HxAuthMfaMethod, PrivateKeyJwt, StepUpClient, StepUpPurpose};
+use hawcx::management::{self, PrivateKeyJwt, StepUpClient, StepUpPurpose};
 use serde_json::json;
 
 use crate::common::*;
@@ -86,7 +86,7 @@ async fn rust_management_client_picks_up_rotation_at_once() {
     let started = c
         .start_token(
             user,
-            StepUpPurpose::ChangeMfaMethod(HxAuthMfaMethod::EmailOtp),
+            StepUpPurpose::ChangeMfaMethod(management::MfaMethod::EmailOtp),
         )
         .await
         .unwrap();
@@ -101,7 +101,7 @@ async fn rust_hawcx_facade_over_ecies() {
     let idp = start().await;
     let user = "rust-facade@example.com";
     idp.post_json("/dev/users", json!({"email": user})).await;
-    let hx = Hawcx::new(
+    let hx = management::Client::new(
         &idp.env["HAWCX_CONFIG_ID"],
         &idp.env["HAWCX_SECRET_KEY"],
         &idp.url,
@@ -129,7 +129,8 @@ async fn rust_hawcx_facade_over_ecies() {
         .unwrap();
     assert_eq!(v["mfa_enforcement"], "off");
     // A wrong config id is refused.
-    let wrong = Hawcx::new("cfg_wrong", &idp.env["HAWCX_SECRET_KEY"], &idp.url).unwrap();
+    let wrong =
+        management::Client::new("cfg_wrong", &idp.env["HAWCX_SECRET_KEY"], &idp.url).unwrap();
     let err = wrong
         .management(
             "/v1/management/users/mfa-enforcement",
@@ -203,8 +204,8 @@ async fn rust_delegation_client_from_env_file() {
         vars["OAUTH_CLIENT_ID"].clone(),
     );
     args.base_url = Some(vars["HAWCX_BASE_URL"].clone());
-    args.api_key = Some(vars["HAWCX_API_KEY"].clone());
-    let c = hawcx::delegation::HawcxDelegationClient::from_keys(args).unwrap();
+    args.api_key = Some(vars["HAWCX_API_KEY"].as_str().into());
+    let c = hawcx::delegation::Client::from_keys(args).unwrap();
     let creds = c.get_user_credentials(user).await.unwrap();
     assert_eq!(creds.mfa_method.as_deref(), Some("none"));
     let _ = std::fs::remove_dir_all(&dir);
@@ -220,10 +221,10 @@ fn auth_params(idp: &Idp, client_id: &str, p: &hawcx::oidc::AuthorizationParams)
 
 #[tokio::test]
 async fn rust_oidc_client_discovery_exchange_public_and_confidential() {
-    use hawcx::oidc::{AuthorizationParams, ClientAssertionSigner, HawcxOAuth};
+    use hawcx::oidc::{self, AuthorizationParams, ClientAssertionSigner};
     let idp = start().await;
     let cfg = idp.env["HAWCX_CONFIG_ID"].clone();
-    let oauth = HawcxOAuth::from_issuer(idp.url.clone(), cfg.clone(), idp.public_client())
+    let oauth = oidc::Client::from_issuer(idp.url.clone(), cfg.clone(), idp.public_client())
         .await
         .unwrap();
     assert_eq!(oauth.token_endpoint(), idp.token_endpoint());
@@ -258,7 +259,7 @@ async fn rust_oidc_client_discovery_exchange_public_and_confidential() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(400), "{err}");
-    assert!(err.is_exchange_error());
+    assert_eq!(err.kind(), hawcx::ErrorKind::ServerRefused);
 
     // A wrong verifier is refused.
     let p = AuthorizationParams::generate();
@@ -277,7 +278,7 @@ async fn rust_oidc_client_discovery_exchange_public_and_confidential() {
 
     // Confidential client with private_key_jwt (our signer, EdDSA).
     let signer = ClientAssertionSigner::from_jwk(&idp.env["HAWCX_PRIVATE_JWK"]).unwrap();
-    let conf = HawcxOAuth::from_issuer(idp.url.clone(), cfg.clone(), idp.confidential_client())
+    let conf = oidc::Client::from_issuer(idp.url.clone(), cfg.clone(), idp.confidential_client())
         .await
         .unwrap()
         .with_client_assertion(signer)
@@ -323,7 +324,7 @@ async fn rust_oidc_client_discovery_exchange_public_and_confidential() {
 
 #[tokio::test]
 async fn rust_explicit_exchange_with_public_key_and_jwks() {
-    use hawcx::oidc::{AuthorizationParams, ExchangeRequest, exchange_code_for_claims};
+    use hawcx::oidc::{AuthorizationParams, ExchangeRequest, exchange_code};
     let idp = start().await;
     let p = AuthorizationParams::generate();
     let code = idp
@@ -339,7 +340,7 @@ async fn rust_explicit_exchange_with_public_key_and_jwks() {
         .with_api_key(idp.env["HAWCX_API_KEY"].clone())
         .with_issuer(idp.url.clone())
         .with_nonce(p.nonce.clone());
-    let claims = exchange_code_for_claims(&req).await.unwrap();
+    let claims = exchange_code(&req).await.unwrap();
     assert_eq!(claims.get_str("email"), Some("explicit@example.com"));
 
     let mut a = AuthParams::new(&idp);
@@ -348,6 +349,6 @@ async fn rust_explicit_exchange_with_public_key_and_jwks() {
     let req = ExchangeRequest::new(code, idp.token_endpoint(), idp.public_client())
         .with_jwks_url(idp.env["JWKS_URL"].clone())
         .with_config_id(idp.env["HAWCX_CONFIG_ID"].clone());
-    let claims = exchange_code_for_claims(&req).await.unwrap();
+    let claims = exchange_code(&req).await.unwrap();
     assert_eq!(claims.get_str("email"), Some("explicit@example.com"));
 }

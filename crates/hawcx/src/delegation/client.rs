@@ -1,23 +1,26 @@
 //! The integration guide's MFA and device-management client (PROTOCOL.md §3), API-compatible
-//! with the 1.0 `HawcxDelegationClient`: the same nine operations, the same client-side
+//! with the 1.0 `Client`: the same nine operations, the same client-side
 //! validation (raised before any I/O as [`Error::InvalidArgument`], Python's `ValueError`),
 //! and `from_env` / an optional `base_url`, which 1.0 documented but lacked.
 //!
 //! Replies are typed; fields the server adds beyond the documented ones are kept in `extra`.
 
 use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use crate::secret::SecretString;
+use serde::Serialize;
 
 use super::Error;
 use super::keys::{SpSigningKey, VerifyKey, X25519PrivateKey, X25519PublicKey};
 use super::signature::{Signer, Verifier};
 use super::transport::{DEFAULT_CLOCK_SKEW, DEFAULT_TIMEOUT, EciesTransport};
-use crate::config::{Config, Secret};
+use super::types::{
+    DetailResponse, DevicesResponse, InitiateResponse, MfaChange, MfaMethod,
+    SetSuggestedMfaResponse, SuggestedMfa, SuggestedMfaResponse, UserCredentials, VerifyResponse,
+};
+use crate::config::Config;
 
 /// The default key id on both sides (`kid` and `idp_kid` of 1.0's `from_keys`).
 pub const DEFAULT_KID: &str = "hawcx";
@@ -44,253 +47,8 @@ pub mod endpoints {
     pub const DELETE: &str = "/hc_auth/v5/manage/delete";
 }
 
-/// An MFA method (the guide's `MfaMethod`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MfaMethod {
-    /// One-time code by email.
-    Email,
-    /// One-time code by SMS; needs a phone number.
-    Sms,
-    /// Authenticator app (TOTP).
-    Totp,
-}
-
-impl MfaMethod {
-    /// The wire value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MfaMethod::Email => "email",
-            MfaMethod::Sms => "sms",
-            MfaMethod::Totp => "totp",
-        }
-    }
-}
-
-impl fmt::Display for MfaMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for MfaMethod {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "email" => Ok(MfaMethod::Email),
-            "sms" => Ok(MfaMethod::Sms),
-            "totp" => Ok(MfaMethod::Totp),
-            other => Err(Error::invalid(format!(
-                "Invalid mfa_method '{}'. Must be one of: email, sms, totp",
-                super::keys::printable(other)
-            ))),
-        }
-    }
-}
-
-/// The suggested-MFA policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SuggestedMfa {
-    /// Never suggest MFA.
-    None,
-    /// Always suggest it.
-    Always,
-    /// Suggest it on risky logins.
-    RiskOnly,
-}
-
-impl SuggestedMfa {
-    /// The wire value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SuggestedMfa::None => "none",
-            SuggestedMfa::Always => "always",
-            SuggestedMfa::RiskOnly => "risk_only",
-        }
-    }
-}
-
-impl FromStr for SuggestedMfa {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s {
-            "none" => Ok(SuggestedMfa::None),
-            "always" => Ok(SuggestedMfa::Always),
-            "risk_only" => Ok(SuggestedMfa::RiskOnly),
-            other => Err(Error::invalid(format!(
-                "Invalid suggested_mfa value: '{}'. Must be one of: none, always, risk_only",
-                super::keys::printable(other)
-            ))),
-        }
-    }
-}
-
-/// A secret string from a reply (OTP in test mode, TOTP secret): prints as `[redacted]`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SecretString(zeroize::Zeroizing<String>);
-
-impl<'de> Deserialize<'de> for SecretString {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(|s| SecretString(zeroize::Zeroizing::new(s)))
-    }
-}
-
-impl SecretString {
-    /// Wraps a secret.
-    pub fn new(secret: String) -> SecretString {
-        SecretString(zeroize::Zeroizing::new(secret))
-    }
-
-    /// The secret text. Do not log it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for SecretString {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-/// Reply of `initiate_mfa_change`.
-#[derive(Debug, Clone, Deserialize)]
-#[non_exhaustive]
-pub struct InitiateResponse {
-    /// The session to pass to `verify_mfa_change`.
-    pub session_id: String,
-    /// TOTP only: the shared secret to show the user.
-    pub totp_secret: Option<SecretString>,
-    /// TOTP only: the `otpauth://` URI for QR codes (contains the secret).
-    pub otpauth_uri: Option<SecretString>,
-    /// Test mode only: the OTP that was sent.
-    pub otp: Option<SecretString>,
-    /// Other members.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-/// Reply of `verify_mfa_change`.
-#[derive(Debug, Clone, Deserialize)]
-#[non_exhaustive]
-pub struct VerifyResponse {
-    /// Human-readable result.
-    pub detail: Option<String>,
-    /// `"success"` when the change was applied (the guide checks this).
-    pub status: Option<String>,
-    /// The method now in force.
-    pub mfa_changed_to: Option<String>,
-    /// Other members.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-impl VerifyResponse {
-    /// Whether `status == "success"`, as the guide tests.
-    pub fn is_success(&self) -> bool {
-        self.status.as_deref() == Some("success")
-    }
-}
-
-/// Reply of `get_user_credentials`.
-#[derive(Debug, Clone, Deserialize)]
-#[non_exhaustive]
-pub struct UserCredentials {
-    /// The MFA method, `none` when MFA is off.
-    pub mfa_method: Option<String>,
-    /// The contact (phone or email) the OTPs go to.
-    pub contact: Option<String>,
-    /// Other members.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-impl UserCredentials {
-    /// The guide's `mfaEnabled`: a method is set and is not `none`.
-    pub fn is_mfa_enabled(&self) -> bool {
-        self.mfa_method.as_deref().is_some_and(|m| m != "none")
-    }
-}
-
-/// Reply of `set_suggested_mfa`.
-#[derive(Debug, Clone, Deserialize)]
-#[non_exhaustive]
-pub struct SetSuggestedMfaResponse {
-    /// Whether the policy was stored.
-    pub success: Option<bool>,
-    /// Human-readable result.
-    pub detail: Option<String>,
-    /// Other members.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-/// Reply of `get_suggested_mfa`.
-#[derive(Debug, Clone, Deserialize)]
-#[non_exhaustive]
-pub struct SuggestedMfaResponse {
-    /// The policy, or `None` when unset.
-    pub suggested_mfa: Option<String>,
-    /// Other members.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-/// One registered device.
-#[derive(Debug, Clone, Deserialize)]
-#[non_exhaustive]
-pub struct Device {
-    /// The device handle used by revoke/unrevoke/delete.
-    pub h2index: String,
-    /// Whether the device is revoked.
-    #[serde(default)]
-    pub revoked: bool,
-    /// Free-form metadata (platform, name, …).
-    #[serde(default)]
-    pub device_metadata: Value,
-    /// Last login attempt, as sent.
-    #[serde(default)]
-    pub last_attempted_login: Value,
-    /// Registration time, as sent.
-    #[serde(default)]
-    pub created_at: Value,
-    /// Other members.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-/// Reply of `list_user_devices`.
-#[derive(Debug, Clone, Deserialize)]
-#[non_exhaustive]
-pub struct DevicesResponse {
-    /// The user.
-    pub userid: Option<String>,
-    /// The devices.
-    #[serde(default)]
-    pub devices: Vec<Device>,
-    /// The count the server reports.
-    pub total_devices: Option<u64>,
-    /// Human-readable result.
-    pub detail: Option<String>,
-    /// Other members.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
-/// Reply of the device operations that only report a result.
-#[derive(Debug, Clone, Deserialize)]
-#[non_exhaustive]
-pub struct DetailResponse {
-    /// Human-readable result.
-    pub detail: Option<String>,
-    /// Other members.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
 /// The arguments of 1.0's `from_keys`, with its defaults: PEM keys (literal `\n` accepted),
-/// `sp_id`, and optional `base_url` (see [`HawcxDelegationClient::from_keys`]), `api_key`,
+/// `sp_id`, and optional `base_url` (see [`Client::from_keys`]), `api_key`,
 /// `timeout` (15 s), `kid` and `idp_kid` (both `hawcx`).
 #[derive(Clone)]
 #[non_exhaustive]
@@ -308,7 +66,7 @@ pub struct FromKeys {
     /// The Hawcx API base URL.
     pub base_url: Option<String>,
     /// Sent as the `apikey` header when set.
-    pub api_key: Option<String>,
+    pub api_key: Option<SecretString>,
     /// Whole-request timeout. Default 15 s.
     pub timeout: Duration,
     /// Our key id (`X-Key-Id`). Default `hawcx`.
@@ -363,7 +121,7 @@ impl FromKeys {
 
     /// Sets the API key.
     pub fn with_api_key(mut self, api_key: impl Into<String>) -> Self {
-        self.api_key = Some(api_key.into());
+        self.api_key = Some(SecretString::new(api_key));
         self
     }
 
@@ -386,17 +144,27 @@ impl FromKeys {
     }
 
     /// Sets the maximum reply clock skew.
-    pub fn with_clock_skew(mut self, skew: Duration) -> Self {
+    pub fn with_max_skew(mut self, skew: Duration) -> Self {
         self.clock_skew = skew;
         self
     }
 }
 
 /// The guide's MFA client. Cheap to clone; share one per process.
-#[derive(Clone, Debug)]
-pub struct HawcxDelegationClient {
+#[derive(Clone)]
+pub struct Client {
     transport: Arc<EciesTransport>,
     api_key: Option<reqwest::header::HeaderValue>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The API key is a credential: say whether it is set, never what it is.
+        f.debug_struct("Client")
+            .field("transport", &self.transport)
+            .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 #[derive(Serialize)]
@@ -447,25 +215,27 @@ fn base_url_from(config: &Config) -> Result<String, Error> {
     }
 }
 
-impl HawcxDelegationClient {
+impl Client {
     /// Builds the client from PEM keys, as 1.0's `from_keys` does. The signing key may be
-    /// Ed25519 or RSA (then requests are signed RSA-PSS); the IdP key likewise.
-    ///
-    /// With no `base_url`, `HAWCX_BASE_URL` is used, else the origin of `OAUTH_ISSUER`
-    /// (1.0 required `base_url` although the guide's example omits it).
+    /// Ed25519 or RSA (then requests are signed RSA-PSS); the IdP key likewise. Reads no
+    /// environment: `args.base_url` is required here; [`Client::from_keys_with_config`]
+    /// falls back to the configuration's base URL.
     ///
     /// # Errors
     /// [`Error::Crypto`] for a key that does not load; [`Error::InvalidArgument`] for a
     /// missing base URL or bad header value; [`Error::UnsafeUrl`] for a base URL that breaks
     /// the URL rules.
-    pub fn from_keys(args: FromKeys) -> Result<HawcxDelegationClient, Error> {
-        Self::from_keys_with_config(args, &Config::from_env())
+    pub fn from_keys(args: FromKeys) -> Result<Client, Error> {
+        Self::from_keys_with_config(args, &Config::default())
     }
 
-    fn from_keys_with_config(
-        args: FromKeys,
-        config: &Config,
-    ) -> Result<HawcxDelegationClient, Error> {
+    /// [`Client::from_keys`], taking a missing `base_url` from `config`: `HAWCX_BASE_URL`,
+    /// else the origin of `OAUTH_ISSUER` (1.0 required `base_url` although the guide's
+    /// example omits it).
+    ///
+    /// # Errors
+    /// As [`Client::from_keys`].
+    pub fn from_keys_with_config(args: FromKeys, config: &Config) -> Result<Client, Error> {
         let signing = SpSigningKey::from_pem(&args.sp_signing_key)?;
         let decrypt = X25519PrivateKey::from_pem(&args.sp_encryption_key)?;
         let verify = VerifyKey::from_pem(&args.idp_verify_key)?;
@@ -486,35 +256,36 @@ impl HawcxDelegationClient {
         )?
         .with_sp_id(&args.sp_id)?
         .with_timeout(args.timeout)
-        .with_clock_skew(args.clock_skew);
-        Self::from_transport(transport, args.api_key.as_deref())
+        .with_max_skew(args.clock_skew);
+        Self::from_transport(transport, args.api_key.as_ref().map(SecretString::expose))
     }
 
-    /// Reads the guide's variables through [`Config`]: the four PEM keys, `OAUTH_CLIENT_ID` as
-    /// the SP id, and `HAWCX_BASE_URL` (else the origin of `OAUTH_ISSUER`).
+    /// Reads the guide's variables from the process environment: see
+    /// [`Client::from_config`].
+    ///
+    /// # Errors
+    /// As [`Client::from_config`].
+    pub fn from_env() -> Result<Client, Error> {
+        Self::from_config(&Config::from_env())
+    }
+
+    /// Builds the client from the guide's variables: the four PEM keys, `OAUTH_CLIENT_ID`
+    /// as the SP id, `HAWCX_API_KEY` when set, and `HAWCX_BASE_URL` (else the origin of
+    /// `OAUTH_ISSUER`).
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] naming a missing variable, plus those of
-    /// [`HawcxDelegationClient::from_keys`].
-    pub fn from_env() -> Result<HawcxDelegationClient, Error> {
-        Self::from_env_with(|name| std::env::var(name).ok())
-    }
-
-    /// [`HawcxDelegationClient::from_env`] reading variables through `lookup` (tests,
-    /// secret managers).
-    pub fn from_env_with(
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<HawcxDelegationClient, Error> {
-        let config = Config::from_lookup(lookup);
+    /// [`Client::from_keys`].
+    pub fn from_config(config: &Config) -> Result<Client, Error> {
         let missing =
             |name: &str| Error::invalid(format!("missing required environment variable {name}"));
-        let secret = |value: &Option<Secret>, name: &str| {
+        let secret = |value: &Option<SecretString>, name: &str| {
             value
                 .as_ref()
                 .map(|s| s.expose().to_owned())
                 .ok_or_else(|| missing(name))
         };
-        let args = FromKeys::new(
+        let mut args = FromKeys::new(
             secret(
                 &config.sp_ed25519_private_key_pem,
                 "SP_ED25519_PRIVATE_KEY_PEM",
@@ -536,22 +307,25 @@ impl HawcxDelegationClient {
                 .clone()
                 .ok_or_else(|| missing("OAUTH_CLIENT_ID"))?,
         )
-        .with_base_url(base_url_from(&config)?);
-        Self::from_keys_with_config(args, &config)
+        .with_base_url(base_url_from(config)?);
+        if let Some(key) = &config.api_key {
+            args = args.with_api_key(key.expose());
+        }
+        Self::from_keys_with_config(args, config)
     }
 
     /// Wraps an already configured transport (custom keys, headers, HTTP client or clock).
     pub fn from_transport(
         transport: EciesTransport,
         api_key: Option<&str>,
-    ) -> Result<HawcxDelegationClient, Error> {
+    ) -> Result<Client, Error> {
         let api_key = api_key
             .map(|k| {
                 reqwest::header::HeaderValue::from_str(k)
                     .map_err(|_| Error::invalid("api_key is not a valid HTTP header value"))
             })
             .transpose()?;
-        Ok(HawcxDelegationClient {
+        Ok(Client {
             transport: Arc::new(transport),
             api_key,
         })
@@ -585,21 +359,21 @@ impl HawcxDelegationClient {
             .map_err(|_| Error::Response(format!("unexpected reply shape from {endpoint}")))
     }
 
-    /// Starts an MFA method change. `phone_number` is required for SMS (sent as `contact`)
-    /// and ignored otherwise; `mfa_change_to` is passed through when given.
+    /// Starts an MFA method change; the user then receives an OTP (or, for TOTP, the
+    /// reply carries the secret to show).
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for SMS without a phone number; transport errors.
     pub async fn initiate_mfa_change(
         &self,
         userid: &str,
-        mfa_method: MfaMethod,
-        phone_number: Option<&str>,
-        mfa_change_to: Option<&str>,
+        change: &MfaChange,
     ) -> Result<InitiateResponse, Error> {
-        let contact = match mfa_method {
+        let contact = match change.method {
             MfaMethod::Sms => Some(
-                phone_number
+                change
+                    .phone_number
+                    .as_deref()
                     .filter(|p| !p.is_empty())
                     .ok_or_else(|| Error::invalid("phone_number is required for SMS MFA"))?,
             ),
@@ -607,25 +381,11 @@ impl HawcxDelegationClient {
         };
         let payload = Initiate {
             userid,
-            mfa_method,
+            mfa_method: change.method,
             contact,
-            mfa_change_to: mfa_change_to.filter(|m| !m.is_empty()),
+            mfa_change_to: change.change_to.as_deref().filter(|m| !m.is_empty()),
         };
         self.call(endpoints::INITIATE, &payload).await
-    }
-
-    /// [`HawcxDelegationClient::initiate_mfa_change`] with the method as text, validated
-    /// as 1.0 does (`email`, `sms` or `totp`).
-    pub async fn initiate_mfa_change_str(
-        &self,
-        userid: &str,
-        mfa_method: &str,
-        phone_number: Option<&str>,
-        mfa_change_to: Option<&str>,
-    ) -> Result<InitiateResponse, Error> {
-        let method: MfaMethod = mfa_method.parse()?;
-        self.initiate_mfa_change(userid, method, phone_number, mfa_change_to)
-            .await
     }
 
     /// Confirms a change with the OTP the user received.
@@ -668,7 +428,7 @@ impl HawcxDelegationClient {
         self.call(endpoints::SET_SUGGEST_MFA, &payload).await
     }
 
-    /// [`HawcxDelegationClient::set_suggested_mfa`] with the policy as text, validated as
+    /// [`Client::set_suggested_mfa`] with the policy as text, validated as
     /// 1.0 does (`none`, `always` or `risk_only`).
     pub async fn set_suggested_mfa_str(
         &self,
@@ -747,10 +507,7 @@ mod tests {
             .unwrap(),
             "https://api.example"
         );
-        assert!(
-            base_url_from(&env(&[])).unwrap_err().kind()
-                == super::super::ErrorKind::InvalidArgument
-        );
+        assert!(base_url_from(&env(&[])).unwrap_err().kind() == crate::ErrorKind::InvalidInput);
     }
 
     #[test]

@@ -1,11 +1,10 @@
 //! The delegation error type: one variant per failure the guide's exception classes tell
 //! apart, each with a stable [`Error::code`].
 //!
-//! The mapping onto the official package's classes is 1:1 through [`Error::kind`]:
-//! [`ErrorKind::InvalidArgument`] is Python's plain `ValueError`, [`ErrorKind::Crypto`] is
-//! `DelegationCryptoError`, [`ErrorKind::Request`] is `DelegationRequestError` (with
-//! [`Error::status`] and [`Error::body_excerpt`]) and [`ErrorKind::Response`] is
-//! `DelegationResponseError`.
+//! [`Error::kind`] gives the class shared by the whole crate ([`crate::ErrorKind`]); the
+//! Python package maps the codes onto the official exception classes (`ValueError`,
+//! `DelegationCryptoError`, `DelegationRequestError`, `DelegationResponseError`): see
+//! `docs/DESIGN.md`.
 //!
 //! Messages never contain keys, OTPs, signatures or decrypted payloads. Crypto failures are
 //! deliberately vague ("decryption failed") so they cannot serve as an oracle.
@@ -15,22 +14,8 @@ use std::fmt;
 /// Longest body excerpt kept in a request error, in characters (the official package keeps 500).
 pub const MAX_BODY_EXCERPT_CHARS: usize = 500;
 
-/// Which of the guide's exception classes an [`Error`] corresponds to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// Key loading, encryption, decryption, signing or verification (`DelegationCryptoError`).
-    Crypto,
-    /// The caller passed a bad argument (Python `ValueError`), raised before any I/O.
-    InvalidArgument,
-    /// The request failed or the IdP refused it (`DelegationRequestError`).
-    Request,
-    /// The IdP's reply cannot be trusted or understood (`DelegationResponseError`).
-    Response,
-}
-
 /// Everything that can go wrong in the delegation transport and the MFA client.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A caller-side argument is invalid (unknown MFA method, OTP not six digits, …).
@@ -41,10 +26,10 @@ pub enum Error {
     Crypto(String),
     /// A URL broke the URL safety rules (PROTOCOL.md §5); the URL itself is not echoed.
     #[error("refusing unsafe request url: {0}")]
-    UnsafeUrl(String),
-    /// The request never produced a response (connection, TLS, timeout).
+    UnsafeUrl(#[source] crate::http::UrlError),
+    /// The request never produced a response (connection, TLS, timeout, oversized body).
     #[error("request to the idp failed: {0}")]
-    Network(String),
+    Network(#[source] crate::http::Error),
     /// The IdP answered with a non-2xx status.
     #[error("idp returned {status}: {detail} (HTTP {status})")]
     Request {
@@ -98,18 +83,20 @@ impl Error {
         }
     }
 
-    /// The guide's exception class this error maps onto.
-    pub fn kind(&self) -> ErrorKind {
+    /// The class of failure ([`crate::ErrorKind`]).
+    pub fn kind(&self) -> crate::ErrorKind {
+        use crate::ErrorKind;
         match self {
-            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
-            Error::Crypto(_) => ErrorKind::Crypto,
-            Error::UnsafeUrl(_) | Error::Network(_) | Error::Request { .. } => ErrorKind::Request,
+            Error::InvalidArgument(_) => ErrorKind::InvalidInput,
+            Error::Crypto(_) | Error::UnsafeUrl(_) => ErrorKind::Configuration,
+            Error::Network(e) => e.kind(),
+            Error::Request { .. } => ErrorKind::ServerRefused,
             Error::UnsignedResponse
             | Error::InvalidTimestamp
             | Error::ClockSkew { .. }
             | Error::BadResponseSignature
             | Error::UnsupportedEncryption
-            | Error::Response(_) => ErrorKind::Response,
+            | Error::Response(_) => ErrorKind::ProtocolViolation,
         }
     }
 
@@ -127,21 +114,6 @@ impl Error {
             Error::Request { body_excerpt, .. } => Some(body_excerpt),
             _ => None,
         }
-    }
-
-    /// Whether this is a `DelegationCryptoError`.
-    pub fn is_crypto(&self) -> bool {
-        self.kind() == ErrorKind::Crypto
-    }
-
-    /// Whether this is a `DelegationRequestError`.
-    pub fn is_request(&self) -> bool {
-        self.kind() == ErrorKind::Request
-    }
-
-    /// Whether this is a `DelegationResponseError`.
-    pub fn is_response(&self) -> bool {
-        self.kind() == ErrorKind::Response
     }
 
     #[cold]
@@ -166,17 +138,5 @@ impl Error {
 
 /// The first [`MAX_BODY_EXCERPT_CHARS`] characters of `text`, control characters escaped.
 pub(crate) fn excerpt(text: &str) -> String {
-    text.chars()
-        .take(MAX_BODY_EXCERPT_CHARS)
-        .flat_map(|c| {
-            let escape = c.is_control();
-            let mut buf = String::new();
-            if escape {
-                buf.extend(c.escape_default());
-            } else {
-                buf.push(c);
-            }
-            buf.chars().collect::<Vec<_>>()
-        })
-        .collect()
+    crate::sanitize::excerpt(text, MAX_BODY_EXCERPT_CHARS)
 }

@@ -138,7 +138,7 @@ fn pem_block(text: &str, want: &str, what: &str) -> Result<Zeroizing<Vec<u8>>, E
 
 /// A short, escaped rendering of untrusted text for error messages.
 pub(crate) fn printable(s: &str) -> String {
-    s.chars().take(40).flat_map(char::escape_default).collect()
+    crate::sanitize::printable(s, 40, crate::sanitize::Style::Ascii)
 }
 
 /// PEM with `\n` line endings and 64-column lines, as OpenSSL and `cryptography` write it

@@ -1,6 +1,6 @@
 //! Delegation: the SP ↔ IdP channel of PROTOCOL.md §2–3. Keys and the credential blob,
 //! the ECIES envelope, detached signatures, the signed-and-encrypted transport, and the
-//! integration guide's MFA client ([`HawcxDelegationClient`]).
+//! integration guide's MFA client ([`Client`]).
 //!
 //! Data flows one way: [`client`] validates arguments and builds payloads → [`transport`]
 //! seals ([`ecies`]) and signs ([`signature`]) them, POSTs through [`crate::http`], then
@@ -26,9 +26,9 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), hawcx::delegation::Error> {
-//! use hawcx::delegation::{HawcxDelegationClient, MfaMethod};
+//! use hawcx::delegation::{Client, MfaMethod};
 //!
-//! let client = HawcxDelegationClient::from_env()?;
+//! let client = Client::from_env()?;
 //! let started = client
 //!     .initiate_mfa_change("alice@example.com", MfaMethod::Email, None, None)
 //!     .await?;
@@ -36,23 +36,32 @@
 //! # Ok(()) }
 //! ```
 
-pub mod blob;
-pub mod client;
+mod blob;
+mod client;
 pub mod ecies;
 mod error;
-pub mod keys;
-pub mod signature;
-pub mod transport;
+mod keys;
+mod signature;
+mod transport;
+mod types;
 
+pub use blob::{BLOB_ALG, BLOB_PREFIX, MAX_BLOB_LEN};
 pub use blob::{Credentials, generate_credential_blob, parse_credential_blob};
-pub use client::{FromKeys, HawcxDelegationClient, MfaMethod, SecretString, SuggestedMfa};
-pub use error::{Error, ErrorKind, MAX_BODY_EXCERPT_CHARS};
+pub use client::{Client, DEFAULT_KID, FromKeys, endpoints};
+pub use error::{Error, MAX_BODY_EXCERPT_CHARS};
+pub use keys::RAW_KEY_LEN;
 pub use keys::{
     Ed25519PrivateKey, Ed25519PublicKey, GeneratedKeys, RsaPrivateKey, RsaPublicKey, SpSigningKey,
     VerifyKey, X25519PrivateKey, X25519PublicKey,
 };
+pub use signature::signed_message;
 pub use signature::{DetachedSignature, SignatureAlg, Signer, Verifier};
+pub use transport::{DEFAULT_CLOCK_SKEW, DEFAULT_TIMEOUT, MAX_RESPONSE_BODY};
 pub use transport::{EciesTransport, SealedRequest};
+pub use types::{
+    DetailResponse, Device, DevicesResponse, InitiateResponse, MfaChange, MfaMethod,
+    SetSuggestedMfaResponse, SuggestedMfa, SuggestedMfaResponse, UserCredentials, VerifyResponse,
+};
 
 pub(crate) use error::excerpt;
 
@@ -104,11 +113,6 @@ impl serde_json::ser::Formatter for AsciiFormatter {
         }
         Ok(())
     }
-}
-
-/// The current Unix time in whole seconds from `clock`.
-pub(crate) fn unix_now(clock: &dyn crate::jwks::Clock) -> i64 {
-    i64::try_from(clock.now().as_secs()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

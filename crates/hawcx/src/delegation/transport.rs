@@ -14,9 +14,9 @@ use serde_json::Value;
 use super::ecies::{self, ENC_ALG};
 use super::keys::{X25519PrivateKey, X25519PublicKey};
 use super::signature::{Signer, Verifier};
-use super::{Error, excerpt, json_ascii, unix_now};
+use super::{Error, excerpt, json_ascii};
+use crate::clock::{SharedClock, SystemClock};
 use crate::http::{self, HttpClient, Url};
-use crate::jwks::{Clock, SystemClock};
 
 /// Default whole-request timeout (the official package's 15 s).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -49,7 +49,7 @@ pub struct EciesTransport {
     timeout: Duration,
     clock_skew: Duration,
     http: HttpClient,
-    clock: Arc<dyn Clock>,
+    clock: SharedClock,
 }
 
 impl std::fmt::Debug for EciesTransport {
@@ -81,8 +81,8 @@ impl EciesTransport {
         idp_encryption_key: X25519PublicKey,
         sp_decryption_key: X25519PrivateKey,
     ) -> Result<EciesTransport, Error> {
-        let base_url = http::check_base_url(base_url.trim_end_matches('/'))
-            .map_err(|e| Error::UnsafeUrl(e.to_string()))?;
+        let base_url =
+            http::check_base_url(base_url.trim_end_matches('/')).map_err(Error::UnsafeUrl)?;
         Ok(EciesTransport {
             base_url,
             signer,
@@ -120,19 +120,19 @@ impl EciesTransport {
     }
 
     /// Maximum reply clock skew. Default [`DEFAULT_CLOCK_SKEW`] (300 s).
-    pub fn with_clock_skew(mut self, skew: Duration) -> Self {
+    pub fn with_max_skew(mut self, skew: Duration) -> Self {
         self.clock_skew = skew;
         self
     }
 
     /// The HTTP client. Default [`HttpClient::shared`].
-    pub fn with_http(mut self, http: HttpClient) -> Self {
+    pub fn with_http_client(mut self, http: HttpClient) -> Self {
         self.http = http;
         self
     }
 
     /// The clock used for `X-Timestamp` and the skew check. Default the system clock.
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
         self
     }
@@ -267,10 +267,9 @@ impl EciesTransport {
         payload: &impl serde::Serialize,
         extra: &[(HeaderName, HeaderValue)],
     ) -> Result<Value, Error> {
-        let url = http::join_endpoint(&self.base_url, endpoint)
-            .map_err(|e| Error::UnsafeUrl(e.to_string()))?;
+        let url = http::join_endpoint(&self.base_url, endpoint).map_err(Error::UnsafeUrl)?;
         let plaintext = zeroize::Zeroizing::new(json_ascii(payload)?);
-        let sealed = self.seal_request(&plaintext, unix_now(&*self.clock))?;
+        let sealed = self.seal_request(&plaintext, self.clock.unix_seconds())?;
         let mut request = self.http.reqwest().post(url.clone());
         for (name, value) in sealed.headers.into_iter().chain(extra.iter().cloned()) {
             request = request.header(name, value);
@@ -284,12 +283,12 @@ impl EciesTransport {
                 MAX_RESPONSE_BODY,
             )
             .await
-            .map_err(|e| Error::Network(e.to_string()))?;
+            .map_err(Error::Network)?;
         self.open_response(
             response.status,
             &response.headers,
             &response.body,
-            unix_now(&*self.clock),
+            self.clock.unix_seconds(),
         )
     }
 }

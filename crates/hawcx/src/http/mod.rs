@@ -2,7 +2,9 @@
 //! connect and request timeouts), bounded response bodies, and the URL rules of
 //! PROTOCOL.md §5.
 
-use std::sync::OnceLock;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -18,7 +20,8 @@ pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Transport failures. Messages carry the redacted URL (no userinfo or query), never bodies
-/// with secrets.
+/// with secrets. The transport library's own error stays reachable through
+/// [`std::error::Error::source`] without being part of this type's signature.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -38,14 +41,20 @@ pub enum Error {
     Connect {
         /// Redacted URL.
         url: String,
+        /// The transport's report.
+        #[source]
+        source: TransportError,
     },
-    /// Any other transport failure.
+    /// Any other transport failure (reset mid-body, protocol error, …).
     #[error("request to {url} failed: {reason}")]
     Network {
         /// Redacted URL.
         url: String,
         /// A short description (no body, no headers).
-        reason: String,
+        reason: &'static str,
+        /// The transport's report.
+        #[source]
+        source: TransportError,
     },
     /// The response body exceeded the cap.
     #[error("response from {url} exceeds the {limit}-byte limit")]
@@ -55,6 +64,26 @@ pub enum Error {
         /// The cap.
         limit: usize,
     },
+    /// The HTTP client could not be built (the TLS backend did not initialise).
+    #[error("could not build the HTTP client: {0}")]
+    Client(#[source] TransportError),
+}
+
+/// The transport library's error, kept opaque so upgrading it is not a breaking change.
+/// Its `Display` never includes the URL's query or credentials.
+#[derive(Debug, Clone)]
+pub struct TransportError(Arc<reqwest::Error>);
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&*self.0)
+    }
 }
 
 impl Error {
@@ -66,16 +95,33 @@ impl Error {
             Error::Connect { .. } => "http.connect",
             Error::Network { .. } => "http.network",
             Error::TooLarge { .. } => "http.too_large",
+            Error::Client(_) => "http.client",
+        }
+    }
+
+    /// The class of failure ([`crate::ErrorKind`]).
+    pub fn kind(&self) -> crate::ErrorKind {
+        use crate::ErrorKind;
+        match self {
+            Error::Url(_) | Error::Client(_) => ErrorKind::Configuration,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Connect { .. } | Error::Network { .. } => ErrorKind::Network,
+            Error::TooLarge { .. } => ErrorKind::ProtocolViolation,
         }
     }
 
     /// Classifies a reqwest error without leaking its URL's query or userinfo.
     pub(crate) fn from_reqwest(err: reqwest::Error, url: &Url, timeout: Duration) -> Error {
         let url = redact(url);
+        // The URL may carry a query with secrets; the outer message has the redacted one.
+        let err = err.without_url();
         if err.is_timeout() {
             Error::Timeout { url, timeout }
         } else if err.is_connect() {
-            Error::Connect { url }
+            Error::Connect {
+                url,
+                source: TransportError(Arc::new(err)),
+            }
         } else {
             let reason = if err.is_body() || err.is_decode() {
                 "the response body could not be read"
@@ -86,7 +132,8 @@ impl Error {
             };
             Error::Network {
                 url,
-                reason: reason.to_owned(),
+                reason,
+                source: TransportError(Arc::new(err)),
             }
         }
     }
@@ -97,19 +144,33 @@ impl Error {
 #[derive(Clone, Debug)]
 pub struct HttpClient {
     inner: reqwest::Client,
+    /// Tells clients apart (caches keyed by "which client fetches this").
+    id: u64,
 }
 
 impl HttpClient {
-    /// The process-wide client: keep-alive pool, no redirects, 5 s connect timeout.
+    /// The documented default instance: one keep-alive pool (no redirects, 5 s connect
+    /// timeout) that every SDK value uses unless given its own client through a
+    /// `with_http_client` setter. Built on first use.
+    ///
+    /// # Panics
+    /// Never in practice: if the TLS backend cannot initialise, the first call panics
+    /// with that reason. Use [`HttpClient::new`] to handle that case as an error.
     pub fn shared() -> HttpClient {
         static SHARED: OnceLock<HttpClient> = OnceLock::new();
         SHARED
-            .get_or_init(|| HttpClient::new(DEFAULT_CONNECT_TIMEOUT))
+            .get_or_init(|| match HttpClient::new(DEFAULT_CONNECT_TIMEOUT) {
+                Ok(client) => client,
+                Err(e) => panic!("the default HTTP client cannot start: {e}"),
+            })
             .clone()
     }
 
     /// A new client with its own pool.
-    pub fn new(connect_timeout: Duration) -> HttpClient {
+    ///
+    /// # Errors
+    /// [`Error::Client`] when the TLS backend cannot initialise.
+    pub fn new(connect_timeout: Duration) -> Result<HttpClient, Error> {
         let inner = reqwest::Client::builder()
             // Token, discovery and key endpoints must answer themselves: following a
             // redirect would let a compromised endpoint point us anywhere.
@@ -119,19 +180,26 @@ impl HttpClient {
             .tcp_nodelay(true)
             .user_agent(concat!("hawcx-rs/", env!("CARGO_PKG_VERSION")))
             .build()
-            // Invariant: building only fails when the TLS backend cannot initialise,
-            // which is a broken installation, not a runtime condition.
-            .expect("TLS backend initialises");
-        HttpClient { inner }
+            .map_err(|e| Error::Client(TransportError(Arc::new(e.without_url()))))?;
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        Ok(HttpClient {
+            inner,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+        })
+    }
+
+    /// An identifier unique to this client and its clones.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// The underlying reqwest client, for building requests.
-    pub fn reqwest(&self) -> &reqwest::Client {
+    pub(crate) fn reqwest(&self) -> &reqwest::Client {
         &self.inner
     }
 
     /// Sends `request` with a whole-request `timeout` and reads at most `max_body` bytes.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         request: reqwest::RequestBuilder,
         url: &Url,
@@ -164,38 +232,24 @@ impl HttpClient {
 
 /// A fully read response.
 #[derive(Debug, Clone)]
-pub struct Response {
+pub(crate) struct Response {
     /// HTTP status code.
-    pub status: u16,
+    pub(crate) status: u16,
     /// Response headers.
-    pub headers: reqwest::header::HeaderMap,
+    pub(crate) headers: reqwest::header::HeaderMap,
     /// The body, at most the requested cap.
-    pub body: Bytes,
+    pub(crate) body: Bytes,
 }
 
 impl Response {
     /// Whether the status is 2xx.
-    pub fn is_success(&self) -> bool {
+    pub(crate) fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
 
     /// A header as text, if present and visible ASCII.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The first `max` characters of the body, for error messages about non-JSON replies.
-    pub fn body_excerpt(&self, max: usize) -> String {
-        let text = String::from_utf8_lossy(&self.body);
-        let mut out: String = text
-            .chars()
-            .take(max)
-            .filter(|c| !c.is_control() || *c == ' ')
-            .collect();
-        if text.chars().count() > max {
-            out.push('…');
-        }
-        out
     }
 }
 

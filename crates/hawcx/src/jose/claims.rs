@@ -1,12 +1,14 @@
 //! JWT claims (RFC 7519 §4.1) as a typed struct plus the rest, and the rules that check
 //! them: expiry, not-before, issued-at, issuer, audience, required claims, nonce, `typ`.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 
 use super::error::NonceFailure;
 use super::{Algorithm, Error, json};
+use crate::clock::{Clock, ManualClock, SharedClock, SystemClock};
 
 /// Latest accepted NumericDate: 9999-12-31T23:59:59Z. Later values are refused as
 /// out of range rather than silently saturated.
@@ -235,7 +237,7 @@ pub enum NoncePolicy {
 pub const DEFAULT_MAX_TOKEN_SIZE: usize = 16 * 1024;
 
 /// The rules a JWT must pass. Build with [`Validation::new`] and the `with_*` setters.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Validation {
     /// Algorithms accepted (required; no default is safe for every caller).
@@ -258,8 +260,30 @@ pub struct Validation {
     pub typ: Option<String>,
     /// Token size cap in bytes. Default 16 KiB.
     pub max_token_size: usize,
-    /// Fixed verification time (seconds since the epoch) instead of the system clock.
-    pub now: Option<i64>,
+    /// The client id an id_token's `azp` must name (OIDC Core §3.1.3.7): required when
+    /// `aud` lists several audiences, checked whenever present. Unchecked when `None`.
+    pub authorized_party: Option<String>,
+    /// Where "now" comes from. Default the system clock.
+    clock: Option<SharedClock>,
+}
+
+impl std::fmt::Debug for Validation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Validation")
+            .field("algorithms", &self.algorithms)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("leeway", &self.leeway)
+            .field("require_exp", &self.require_exp)
+            .field("verify_exp", &self.verify_exp)
+            .field("required_claims", &self.required_claims)
+            .field("nonce", &self.nonce)
+            .field("typ", &self.typ)
+            .field("max_token_size", &self.max_token_size)
+            .field("authorized_party", &self.authorized_party)
+            .field("fixed_clock", &self.clock.is_some())
+            .finish()
+    }
 }
 
 impl Validation {
@@ -276,7 +300,8 @@ impl Validation {
             nonce: NoncePolicy::Ignore,
             typ: None,
             max_token_size: DEFAULT_MAX_TOKEN_SIZE,
-            now: None,
+            authorized_party: None,
+            clock: None,
         }
     }
 
@@ -329,19 +354,30 @@ impl Validation {
         self
     }
 
-    /// Verifies as of a fixed time (tests, replays of past decisions).
-    pub fn at_time(mut self, unix_seconds: i64) -> Self {
-        self.now = Some(unix_seconds);
+    /// Applies the id_token `azp` rule for `client_id`: with several audiences `azp` must
+    /// be present, and whenever present it must equal `client_id`.
+    pub fn with_authorized_party(mut self, client_id: impl Into<String>) -> Self {
+        self.authorized_party = Some(client_id.into());
         self
     }
 
+    /// Reads "now" from `clock` instead of the system clock.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Verifies as of a fixed time (tests, replays of past decisions): shorthand for
+    /// [`Validation::with_clock`] with a [`ManualClock`] that never moves.
+    pub fn at_time(self, unix_seconds: i64) -> Self {
+        self.with_clock(Arc::new(ManualClock::at_unix_seconds(unix_seconds)))
+    }
+
     pub(crate) fn now(&self) -> i64 {
-        self.now.unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0)
-        })
+        match &self.clock {
+            Some(clock) => clock.unix_seconds(),
+            None => SystemClock.unix_seconds(),
+        }
     }
 
     /// Applies every claim rule to `claims`.
@@ -413,6 +449,9 @@ impl Validation {
                 _ => {}
             }
         }
+        if let Some(client_id) = &self.authorized_party {
+            check_azp(claims, client_id)?;
+        }
         for name in &self.required_claims {
             if !claims.contains(name) {
                 return Err(Error::MissingClaim {
@@ -438,6 +477,26 @@ impl Validation {
             }
         }
         Ok(())
+    }
+}
+
+/// OIDC Core §3.1.3.7 steps 4 and 5.
+fn check_azp(claims: &Claims, client_id: &str) -> Result<(), Error> {
+    let several = matches!(&claims.aud, Some(Audience::Many(list)) if list.len() > 1);
+    match claims.extra.get("azp") {
+        None if several => Err(Error::MissingClaim {
+            claim: "azp".into(),
+        }),
+        None => Ok(()),
+        Some(Value::String(azp)) if azp == client_id => Ok(()),
+        Some(Value::String(_)) => Err(Error::InvalidClaim {
+            claim: "azp".into(),
+            reason: "the token was issued to another client",
+        }),
+        Some(_) => Err(Error::InvalidClaim {
+            claim: "azp".into(),
+            reason: "must be a string",
+        }),
     }
 }
 

@@ -225,9 +225,30 @@ impl Error {
         }
     }
 
-    /// Whether the failure is about key configuration rather than the token.
-    pub fn is_key_error(&self) -> bool {
-        matches!(self, Error::InvalidKey { .. })
+    /// The class of failure ([`crate::ErrorKind`]).
+    pub fn kind(&self) -> crate::ErrorKind {
+        use crate::ErrorKind;
+        match self {
+            Error::Expired { .. } | Error::NotYetValid { .. } | Error::IssuedInFuture { .. } => {
+                ErrorKind::Expired
+            }
+            Error::KeyNotFound { .. } => ErrorKind::KeyNotFound,
+            Error::InvalidKey { .. } => ErrorKind::Configuration,
+            Error::Usage(_) => ErrorKind::InvalidInput,
+            Error::Malformed(_)
+            | Error::TooLarge { .. }
+            | Error::UnsupportedAlgorithm { .. }
+            | Error::AlgorithmNotAllowed { .. }
+            | Error::KeyAlgorithmMismatch { .. }
+            | Error::AmbiguousKey(_)
+            | Error::BadSignature
+            | Error::InvalidIssuer { .. }
+            | Error::InvalidAudience { .. }
+            | Error::MissingClaim { .. }
+            | Error::InvalidClaim { .. }
+            | Error::Nonce(_)
+            | Error::InvalidType { .. } => ErrorKind::InvalidToken,
+        }
     }
 
     #[cold]
@@ -243,12 +264,7 @@ impl Error {
     }
 }
 
-/// Makes an attacker-chosen header string safe to print: at most 64 characters, with
-/// control and non-ASCII characters escaped so it cannot forge log lines.
+/// An attacker-chosen header string made safe to print (64 characters, ASCII only).
 pub(crate) fn printable(s: &str) -> String {
-    let mut out: String = s.chars().take(64).flat_map(char::escape_default).collect();
-    if s.chars().count() > 64 {
-        out.push('…');
-    }
-    out
+    crate::sanitize::printable(s, 64, crate::sanitize::Style::Ascii)
 }

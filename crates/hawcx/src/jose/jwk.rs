@@ -620,11 +620,12 @@ impl JwkSet {
             match Jwk::from_map(map) {
                 Ok(key) => set.keys.push(key),
                 Err(err) => {
-                    let kid = map
-                        .get("kid")
-                        .and_then(Value::as_str)
-                        .map(super::error::printable);
-                    tracing::debug!(kid = ?kid, error = %err, "skipping unusable key in JWK Set");
+                    let kid = map.get("kid").and_then(Value::as_str).map(str::to_owned);
+                    tracing::debug!(
+                        kid = ?kid.as_deref().map(super::error::printable),
+                        error = %err,
+                        "skipping unusable key in JWK Set"
+                    );
                     set.rejected.push((kid, err.to_string()));
                 }
             }
@@ -691,6 +692,13 @@ impl JwkSet {
                 if found.next().is_some() {
                     return Err(Error::AmbiguousKey(
                         "several keys in the set share this kid",
+                    ));
+                }
+                if self.rejected.iter().any(|(k, _)| k.as_deref() == Some(kid)) {
+                    // The publisher meant two keys by this kid and one did not load: which
+                    // one signed is unknowable, so choosing the survivor would be a guess.
+                    return Err(Error::AmbiguousKey(
+                        "this kid also names a key of the set that was refused",
                     ));
                 }
                 key.check_usable(alg)?;

@@ -13,22 +13,27 @@
 //! # Ok::<(), jose::Error>(())
 //! ```
 
-pub mod alg;
+mod alg;
 pub mod b64;
-pub mod claims;
+pub(crate) mod claims;
 mod error;
 pub(crate) mod json;
-pub mod jwk;
-pub mod jws;
+pub(crate) mod jwk;
+pub(crate) mod jws;
 mod roca;
 mod signing_key;
 
 pub use alg::{Algorithm, Curve, KeyFamily};
-pub use claims::{Audience, Claims, NoncePolicy, NumericDate, Validation, constant_time_eq};
+pub use claims::{
+    Audience, Claims, DEFAULT_MAX_TOKEN_SIZE, NoncePolicy, NumericDate, Validation,
+    constant_time_eq,
+};
 pub use error::{Error, Malformed, NonceFailure};
-pub use jwk::{Jwk, JwkSet, KeyResolver, normalize_pem_text};
+pub use jwk::{
+    Jwk, JwkSet, KeyResolver, MAX_KEYS_IN_SET, MAX_RSA_BITS, MIN_RSA_BITS, normalize_pem_text,
+};
 pub use jws::{
-    Header, VerifiedJws, decode_unverified, sign_jws, sign_jwt, verify_jws, verify_jwt,
-    verify_jwt_with_header,
+    Header, UnverifiedJws, VerifiedJws, decode_unverified, inspect_unverified, peek_kid, sign_jws,
+    sign_jwt, verify_jws, verify_jwt, verify_jwt_with_header,
 };
 pub use signing_key::SigningKey;

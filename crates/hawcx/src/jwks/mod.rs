@@ -8,20 +8,22 @@
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+use crate::clock::{SharedClock, SystemClock};
 use crate::http::{self, HttpClient, Url};
 use crate::jose::jws::UnverifiedJws;
 use crate::jose::{self, Algorithm, Claims, JwkSet, Validation, VerifiedJws};
 
-mod clock;
 mod store;
 
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use store::{BoxFuture, CachedKeys, KeyStore, MemoryKeyStore};
 
-/// Remote key set failures.
+/// Remote key set failures, and token failures met while verifying through the set.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The key set was fine; the token was not (bad signature, expired, unknown kid …).
+    #[error(transparent)]
+    Token(#[from] jose::Error),
     /// The fetch failed at the transport level.
     #[error("JWKS fetch failed: {0}")]
     Http(#[from] http::Error),
@@ -47,6 +49,7 @@ impl Error {
     /// Stable code.
     pub fn code(&self) -> &'static str {
         match self {
+            Error::Token(e) => e.code(),
             Error::Http(e) => match e {
                 http::Error::Timeout { .. } => "jwks.timeout",
                 http::Error::TooLarge { .. } => "jwks.too_large",
@@ -55,6 +58,24 @@ impl Error {
             },
             Error::Status { .. } => "jwks.http_status",
             Error::InvalidDocument { .. } => "jwks.invalid",
+        }
+    }
+
+    /// The class of failure ([`crate::ErrorKind`]).
+    pub fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Error::Token(e) => e.kind(),
+            Error::Http(e) => e.kind(),
+            Error::Status { .. } => crate::ErrorKind::ServerRefused,
+            Error::InvalidDocument { .. } => crate::ErrorKind::ProtocolViolation,
+        }
+    }
+
+    /// The JWKS endpoint's HTTP status, when it answered other than 200.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Status { status, .. } => Some(*status),
+            _ => None,
         }
     }
 }
@@ -112,7 +133,7 @@ struct Inner {
     url: Url,
     options: RemoteJwkSetOptions,
     http: HttpClient,
-    clock: Arc<dyn Clock>,
+    clock: SharedClock,
     store: Arc<dyn KeyStore>,
     state: RwLock<State>,
     fetch_lock: tokio::sync::Mutex<()>,
@@ -179,7 +200,16 @@ impl RemoteJwkSet {
                     }
                     (st.generation, fresh)
                 }
-                None => (st.generation, false),
+                None => {
+                    if let Some(err) = &st.last_error
+                        && within(st.last_attempt)
+                    {
+                        // Nothing cached and the issuer just failed: fail fast for a
+                        // cooldown instead of making every request wait for a timeout.
+                        return Err(err.clone());
+                    }
+                    (st.generation, false)
+                }
             }
         };
         if generation == 0
@@ -369,18 +399,14 @@ impl RemoteJwkSet {
         &self,
         token: &str,
         allowed: &[Algorithm],
-    ) -> Result<VerifiedJws, crate::Error> {
+    ) -> Result<VerifiedJws, Error> {
         let jws = UnverifiedJws::parse(token, jose::claims::DEFAULT_MAX_TOKEN_SIZE)?;
         let keys = self.keys_for(jws.header().kid.as_deref()).await?;
         Ok(jws.verify(&*keys, allowed)?)
     }
 
     /// Verifies a JWT (signature and claims) with a key from this set.
-    pub async fn verify_jwt(
-        &self,
-        token: &str,
-        validation: &Validation,
-    ) -> Result<Claims, crate::Error> {
+    pub async fn verify_jwt(&self, token: &str, validation: &Validation) -> Result<Claims, Error> {
         // Parsed once: the header picks the keys, the same parse is then verified.
         let jws = UnverifiedJws::parse(token, validation.max_token_size)?;
         let keys = self.keys_for(jws.header().kid.as_deref()).await?;
@@ -411,43 +437,43 @@ pub struct RemoteJwkSetBuilder {
     url: String,
     options: RemoteJwkSetOptions,
     http: Option<HttpClient>,
-    clock: Option<Arc<dyn Clock>>,
+    clock: Option<SharedClock>,
     store: Option<Arc<dyn KeyStore>>,
 }
 
 impl RemoteJwkSetBuilder {
     /// Replaces all options.
-    pub fn options(mut self, options: RemoteJwkSetOptions) -> Self {
+    pub fn with_options(mut self, options: RemoteJwkSetOptions) -> Self {
         self.options = options;
         self
     }
     /// Sets the request timeout (default 5 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.options.timeout = timeout;
         self
     }
     /// Sets the unknown-kid / failure cooldown (default 30 s).
-    pub fn cooldown(mut self, cooldown: Duration) -> Self {
+    pub fn with_cooldown(mut self, cooldown: Duration) -> Self {
         self.options.cooldown = cooldown;
         self
     }
     /// Sets the freshness TTL (default 10 min).
-    pub fn ttl(mut self, ttl: Duration) -> Self {
+    pub fn with_ttl(mut self, ttl: Duration) -> Self {
         self.options.ttl = ttl;
         self
     }
     /// Sets the maximum staleness when refreshes fail (default 24 h).
-    pub fn max_stale(mut self, max_stale: Duration) -> Self {
+    pub fn with_max_stale(mut self, max_stale: Duration) -> Self {
         self.options.max_stale = max_stale;
         self
     }
     /// Uses this HTTP client instead of the shared one.
-    pub fn http(mut self, http: HttpClient) -> Self {
+    pub fn with_http_client(mut self, http: HttpClient) -> Self {
         self.http = Some(http);
         self
     }
     /// Uses this clock (tests use [`ManualClock`]).
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
         self.clock = Some(clock);
         self
     }
@@ -455,7 +481,7 @@ impl RemoteJwkSetBuilder {
     ///
     /// Security: whatever the store returns is trusted as the issuer's keys; only use a
     /// store that untrusted parties cannot write.
-    pub fn store(mut self, store: Arc<dyn KeyStore>) -> Self {
+    pub fn with_store(mut self, store: Arc<dyn KeyStore>) -> Self {
         self.store = Some(store);
         self
     }

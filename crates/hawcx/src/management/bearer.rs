@@ -12,17 +12,16 @@ use serde_json::Value;
 
 use super::Error;
 use super::response_signature::ResponseSignatureVerifier;
-use crate::delegation::unix_now;
+use crate::clock::{SharedClock, SystemClock};
 use crate::http::{self, HttpClient, Url};
 use crate::jose::{Algorithm, SigningKey, b64};
-use crate::jwks::{Clock, SystemClock};
 
 /// Default bearer JWT lifetime (60 s).
-pub const DEFAULT_JWT_TTL: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_JWT_TTL: Duration = Duration::from_secs(60);
 /// Default whole-request timeout (15 s).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 /// Largest reply body read, in bytes.
-pub const MAX_RESPONSE_BODY: usize = 1024 * 1024;
+pub(crate) const MAX_RESPONSE_BODY: usize = 1024 * 1024;
 
 #[derive(Serialize)]
 struct BearerClaims<'a> {
@@ -158,7 +157,7 @@ pub struct JwtBearerTransport {
     verifier: Option<ResponseSignatureVerifier>,
     timeout: Duration,
     http: HttpClient,
-    clock: Arc<dyn Clock>,
+    clock: SharedClock,
 }
 
 impl std::fmt::Debug for JwtBearerTransport {
@@ -183,8 +182,8 @@ impl JwtBearerTransport {
         signer: BearerSigner,
         verifier: ResponseSignatureVerifier,
     ) -> Result<JwtBearerTransport, Error> {
-        let base_url = http::check_base_url(base_url.trim_end_matches('/'))
-            .map_err(|e| Error::UnsafeUrl(e.to_string()))?;
+        let base_url =
+            http::check_base_url(base_url.trim_end_matches('/')).map_err(Error::UnsafeUrl)?;
         if config_id.is_empty() {
             return Err(Error::invalid("config_id is required"));
         }
@@ -218,13 +217,13 @@ impl JwtBearerTransport {
     }
 
     /// The HTTP client. Default [`HttpClient::shared`].
-    pub fn with_http(mut self, http: HttpClient) -> Self {
+    pub fn with_http_client(mut self, http: HttpClient) -> Self {
         self.http = http;
         self
     }
 
     /// The clock for `iat`. Default the system clock.
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
         self
     }
@@ -317,10 +316,9 @@ impl JwtBearerTransport {
         payload: &impl Serialize,
         extra: &[(HeaderName, HeaderValue)],
     ) -> Result<Value, Error> {
-        let url = http::join_endpoint(&self.base_url, endpoint)
-            .map_err(|e| Error::UnsafeUrl(e.to_string()))?;
+        let url = http::join_endpoint(&self.base_url, endpoint).map_err(Error::UnsafeUrl)?;
         let BearerRequest { body, headers } =
-            self.build_request(&url, payload, extra, unix_now(&*self.clock))?;
+            self.build_request(&url, payload, extra, self.clock.unix_seconds())?;
         let mut request = self.http.reqwest().post(url.clone()).body(body);
         for (name, value) in headers {
             request = request.header(name, value);
@@ -329,7 +327,7 @@ impl JwtBearerTransport {
             .http
             .send(request, &url, self.timeout, MAX_RESPONSE_BODY)
             .await
-            .map_err(|e| Error::Network(e.to_string()))?;
+            .map_err(Error::Network)?;
         self.open_response(response.status, &response.headers, &response.body)
             .await
     }

@@ -1,4 +1,4 @@
-//! The 2.0 step-up / management client and the `Hawcx` facade.
+//! The 2.0 step-up / management client and the `Client` facade.
 //!
 //! Differences from the official package, all toward failing closed: `new_mfa_method` is
 //! checked against `sms_otp`/`email_otp`/`totp` (2.0 only type-hints it), and a
@@ -16,16 +16,16 @@ use serde_json::Value;
 use super::Error;
 use super::bearer::{BearerSigner, JwtBearerTransport};
 use super::response_signature::ResponseSignatureVerifier;
-use crate::delegation::client::SecretString;
 use crate::delegation::{Credentials, EciesTransport, Signer, Verifier};
+use crate::secret::SecretString;
 
 /// The default API prefix for step-up endpoints.
-pub const DEFAULT_API_PREFIX: &str = "/v1";
+pub(crate) const DEFAULT_API_PREFIX: &str = "/v1";
 
-/// The MFA methods a step-up can switch to (2.0's `HxAuthMfaMethod`).
+/// The MFA methods a step-up can switch to (2.0's `MfaMethod`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum HxAuthMfaMethod {
+pub enum MfaMethod {
     /// OTP by SMS.
     SmsOtp,
     /// OTP by email.
@@ -34,24 +34,24 @@ pub enum HxAuthMfaMethod {
     Totp,
 }
 
-impl HxAuthMfaMethod {
+impl MfaMethod {
     /// The wire value.
     pub fn as_str(self) -> &'static str {
         match self {
-            HxAuthMfaMethod::SmsOtp => "sms_otp",
-            HxAuthMfaMethod::EmailOtp => "email_otp",
-            HxAuthMfaMethod::Totp => "totp",
+            MfaMethod::SmsOtp => "sms_otp",
+            MfaMethod::EmailOtp => "email_otp",
+            MfaMethod::Totp => "totp",
         }
     }
 }
 
-impl FromStr for HxAuthMfaMethod {
+impl FromStr for MfaMethod {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
         match s {
-            "sms_otp" => Ok(HxAuthMfaMethod::SmsOtp),
-            "email_otp" => Ok(HxAuthMfaMethod::EmailOtp),
-            "totp" => Ok(HxAuthMfaMethod::Totp),
+            "sms_otp" => Ok(MfaMethod::SmsOtp),
+            "email_otp" => Ok(MfaMethod::EmailOtp),
+            "totp" => Ok(MfaMethod::Totp),
             _ => Err(Error::invalid(
                 "new_mfa_method must be one of: sms_otp, email_otp, totp",
             )),
@@ -64,7 +64,7 @@ impl FromStr for HxAuthMfaMethod {
 #[non_exhaustive]
 pub enum StepUpPurpose {
     /// `change_mfa_method` to the given method.
-    ChangeMfaMethod(HxAuthMfaMethod),
+    ChangeMfaMethod(MfaMethod),
     /// `change_phone_number` to the given number.
     ChangePhoneNumber(String),
 }
@@ -245,7 +245,7 @@ fn check_prefix(prefix: &str) -> Result<String, Error> {
     // The same rules as any endpoint: one leading '/', no dot segments or encoded separators.
     let probe =
         crate::http::Url::parse("https://prefix.invalid").map_err(|_| Error::invalid("url"))?;
-    crate::http::join_endpoint(&probe, prefix).map_err(|e| Error::UnsafeUrl(e.to_string()))?;
+    crate::http::join_endpoint(&probe, prefix).map_err(Error::UnsafeUrl)?;
     Ok(prefix.to_owned())
 }
 
@@ -268,11 +268,11 @@ impl StepUpClient {
             BearerSigner::from_pem(&options.oidc_signing_key, &options.kid, &options.client_id)?
                 .with_ttl(options.jwt_ttl);
         let base = crate::http::check_base_url(options.base_url.trim_end_matches('/'))
-            .map_err(|e| Error::UnsafeUrl(e.to_string()))?;
+            .map_err(Error::UnsafeUrl)?;
         let jwks_url = match &options.jwks_url {
             Some(url) => url.clone(),
             None => crate::http::join_endpoint(&base, "/.well-known/jwks.json")
-                .map_err(|e| Error::UnsafeUrl(e.to_string()))?
+                .map_err(Error::UnsafeUrl)?
                 .to_string(),
         };
         let verifier = ResponseSignatureVerifier::from_jwks_url(&jwks_url)?;
@@ -446,20 +446,20 @@ fn ecies_transport_from(creds: Credentials, base_url: &str) -> Result<EciesTrans
     )?)
 }
 
-/// The 2.0 `Hawcx` facade: a step-up client from a config id and a credential blob over
+/// The 2.0 `Client` facade: a step-up client from a config id and a credential blob over
 /// the ECIES transport, sending both `apikey` and `X-Config-Id` set to the config id.
 #[derive(Clone, Debug)]
-pub struct Hawcx {
+pub struct Client {
     client: StepUpClient,
 }
 
-impl Hawcx {
+impl Client {
     /// Builds the facade.
     ///
     /// # Errors
     /// [`Error::InvalidArgument`] for an empty argument ("`<name> is required`"), blob
     /// refusals, URL errors.
-    pub fn new(config_id: &str, secret_key: &str, base_url: &str) -> Result<Hawcx, Error> {
+    pub fn new(config_id: &str, secret_key: &str, base_url: &str) -> Result<Client, Error> {
         for (name, value) in [
             ("config_id", config_id),
             ("secret_key", secret_key),
@@ -476,13 +476,13 @@ impl Hawcx {
             Some(config_id),
             None,
         )?;
-        Ok(Hawcx { client })
+        Ok(Client { client })
     }
 
     /// The facade over any configured client, e.g. the preferred JWT-bearer transport from
     /// [`StepUpClient::with_private_key_jwt`].
-    pub fn from_client(client: StepUpClient) -> Hawcx {
-        Hawcx { client }
+    pub fn from_client(client: StepUpClient) -> Client {
+        Client { client }
     }
 
     /// The underlying step-up client.

@@ -1,11 +1,11 @@
-//! The management error type. Variants map onto the official 2.0 classes through
-//! [`Error::kind`] (the same [`ErrorKind`] as delegation): request failures are
-//! `DelegationRequestError`, untrusted replies `DelegationResponseError`, and a rejected
-//! `X-Response-Signature` is its subclass `ResponseSignatureError`.
+//! The management error type. [`Error::kind`] gives the crate-wide class
+//! ([`crate::ErrorKind`]); the Python package maps the codes onto the official 2.0 classes
+//! (request failures `DelegationRequestError`, untrusted replies `DelegationResponseError`,
+//! a rejected `X-Response-Signature` its subclass `ResponseSignatureError`).
 
 use std::fmt;
 
-use crate::delegation::{self, ErrorKind};
+use crate::delegation;
 
 /// Why an `X-Response-Signature` was rejected (PROTOCOL.md §4). Reasons are fixed strings;
 /// nothing from the token is echoed.
@@ -71,13 +71,14 @@ impl fmt::Display for SignatureFailure {
 }
 
 /// Everything that can go wrong in the step-up / management client.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A caller-side argument is invalid (unknown purpose, missing receipt, …).
     #[error("{0}")]
     InvalidArgument(String),
-    /// The ECIES transport failed (the deprecated path); see [`delegation::Error`].
+    /// The ECIES transport failed (the deprecated path); see [`delegation::Error`]. In
+    /// [`crate::Error`] this arrives as [`crate::Error::Delegation`].
     #[error(transparent)]
     Delegation(#[from] delegation::Error),
     /// The bearer JWT could not be signed (the key is not a usable Ed25519 key).
@@ -85,10 +86,10 @@ pub enum Error {
     Signing(String),
     /// A URL broke the URL safety rules; the URL itself is not echoed.
     #[error("refusing unsafe request url: {0}")]
-    UnsafeUrl(String),
+    UnsafeUrl(#[source] crate::http::UrlError),
     /// The request never produced a response.
     #[error("request to management api failed: {0}")]
-    Network(String),
+    Network(#[source] crate::http::Error),
     /// The management API answered with a non-2xx status.
     #[error("management api returned {status}: {detail} (HTTP {status})")]
     Request {
@@ -122,15 +123,16 @@ impl Error {
         }
     }
 
-    /// The official exception class this maps onto.
-    pub fn kind(&self) -> ErrorKind {
+    /// The class of failure ([`crate::ErrorKind`]).
+    pub fn kind(&self) -> crate::ErrorKind {
+        use crate::ErrorKind;
         match self {
-            Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
+            Error::InvalidArgument(_) => ErrorKind::InvalidInput,
             Error::Delegation(e) => e.kind(),
-            Error::Signing(_) | Error::UnsafeUrl(_) | Error::Network(_) | Error::Request { .. } => {
-                ErrorKind::Request
-            }
-            Error::Response(_) | Error::ResponseSignature(_) => ErrorKind::Response,
+            Error::Signing(_) | Error::UnsafeUrl(_) => ErrorKind::Configuration,
+            Error::Network(e) => e.kind(),
+            Error::Request { .. } => ErrorKind::ServerRefused,
+            Error::Response(_) | Error::ResponseSignature(_) => ErrorKind::ProtocolViolation,
         }
     }
 

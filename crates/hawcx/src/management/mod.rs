@@ -1,10 +1,10 @@
-//! Step-up and management (PROTOCOL.md §4): the 2.0 `StepUpClient` and `Hawcx` facade over
+//! Step-up and management (PROTOCOL.md §4): the 2.0 `StepUpClient` and `Client` facade over
 //! two transports — JWT bearer with signed responses (preferred) and the deprecated ECIES
 //! transport of [`crate::delegation`].
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), hawcx::management::Error> {
-//! use hawcx::management::{HxAuthMfaMethod, StepUpClient, StepUpPurpose, PrivateKeyJwt};
+//! use hawcx::management::{MfaMethod, StepUpClient, StepUpPurpose, PrivateKeyJwt};
 //!
 //! let client = StepUpClient::with_private_key_jwt(PrivateKeyJwt::new(
 //!     "-----BEGIN PRIVATE KEY-----\n…",
@@ -14,19 +14,19 @@
 //!     "my-config-id",
 //! ))?;
 //! let started = client
-//!     .start_token("alice", StepUpPurpose::ChangeMfaMethod(HxAuthMfaMethod::Totp))
+//!     .start_token("alice", StepUpPurpose::ChangeMfaMethod(MfaMethod::Totp))
 //!     .await?;
 //! # let _ = started; Ok(()) }
 //! ```
 
-pub mod bearer;
-pub mod client;
+mod bearer;
+mod client;
 mod error;
-pub mod response_signature;
+mod response_signature;
 
 pub use bearer::{BearerSigner, JwtBearerTransport};
 pub use client::{
-    ConsumeResponse, Hawcx, HxAuthMfaMethod, PrivateKeyJwt, StartTokenResponse, StepUpClient,
+    Client, ConsumeResponse, MfaMethod, PrivateKeyJwt, StartTokenResponse, StepUpClient,
     StepUpPurpose,
 };
 pub use error::{Error, SignatureFailure};

@@ -11,16 +11,16 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::error::SignatureFailure;
-use crate::delegation::unix_now;
+use crate::clock::{SharedClock, SystemClock};
 use crate::jose::{self, Algorithm, JwkSet, b64, constant_time_eq};
-use crate::jwks::{Clock, RemoteJwkSet, SystemClock};
+use crate::jwks::RemoteJwkSet;
 
 /// Default maximum age (and future offset) of `iat` (300 s).
-pub const DEFAULT_MAX_SKEW: Duration = Duration::from_secs(300);
+pub(crate) const DEFAULT_MAX_SKEW: Duration = Duration::from_secs(300);
 /// Default extra tolerance on top of the skew (10 s).
-pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_LEEWAY: Duration = Duration::from_secs(10);
 /// Largest signature header accepted, in bytes.
-pub const MAX_SIGNATURE_LEN: usize = 8 * 1024;
+pub(crate) const MAX_SIGNATURE_LEN: usize = 8 * 1024;
 
 const ALLOWED: [Algorithm; 3] = [Algorithm::ES256, Algorithm::ES384, Algorithm::ES512];
 
@@ -40,7 +40,7 @@ pub struct ResponseSignatureVerifier {
     keys: IssuerKeys,
     max_skew: Duration,
     leeway: Duration,
-    clock: Arc<dyn Clock>,
+    clock: SharedClock,
 }
 
 impl std::fmt::Debug for ResponseSignatureVerifier {
@@ -66,8 +66,11 @@ impl ResponseSignatureVerifier {
 
     /// A verifier fetching keys from `jwks_url` (checked against the URL rules).
     pub fn from_jwks_url(jwks_url: &str) -> Result<ResponseSignatureVerifier, super::Error> {
-        let remote =
-            RemoteJwkSet::new(jwks_url).map_err(|e| super::Error::UnsafeUrl(e.to_string()))?;
+        crate::http::check_url(jwks_url).map_err(super::Error::UnsafeUrl)?;
+        let remote = RemoteJwkSet::new(jwks_url).map_err(|e| match e {
+            crate::jwks::Error::Http(crate::http::Error::Url(u)) => super::Error::UnsafeUrl(u),
+            other => super::Error::Response(other.to_string()),
+        })?;
         Ok(ResponseSignatureVerifier::new(IssuerKeys::Remote(remote)))
     }
 
@@ -84,7 +87,7 @@ impl ResponseSignatureVerifier {
     }
 
     /// Sets the clock. Default the system clock.
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
         self.clock = clock;
         self
     }
@@ -95,7 +98,7 @@ impl ResponseSignatureVerifier {
             .filter(|h| !h.is_empty())
             .ok_or(SignatureFailure::Missing)?;
         let (_, kid) = parse_header(token)?;
-        let now = unix_now(&*self.clock);
+        let now = self.clock.unix_seconds();
         match &self.keys {
             IssuerKeys::Static(set) => self.verify_with_keys(token, body, set, now),
             IssuerKeys::Remote(remote) => {

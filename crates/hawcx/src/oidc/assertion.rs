@@ -6,23 +6,24 @@
 //! draws every `jti` from the CSPRNG.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::Serialize;
 
 use super::Error;
 use super::pkce::random_b64;
+use crate::clock::{self, SharedClock};
 use crate::jose::{self, Algorithm, SigningKey};
 
 /// The `client_assertion_type` value for JWT client assertions (RFC 7523 §2.2).
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// Default assertion lifetime.
-pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(60);
+pub(crate) const DEFAULT_LIFETIME: Duration = Duration::from_secs(60);
 /// Shortest lifetime [`ClientAssertionSigner::with_lifetime`] keeps.
-pub const MIN_LIFETIME: Duration = Duration::from_secs(1);
+pub(crate) const MIN_LIFETIME: Duration = Duration::from_secs(1);
 /// Longest lifetime: the provider refuses assertions living longer than 120 s.
-pub const MAX_LIFETIME: Duration = Duration::from_secs(120);
+pub(crate) const MAX_LIFETIME: Duration = Duration::from_secs(120);
 
 /// Signs client assertions with an Ed25519 key. Cheap to clone (the key is shared).
 ///
@@ -32,6 +33,7 @@ pub struct ClientAssertionSigner {
     key: Arc<SigningKey>,
     kid: String,
     lifetime: Duration,
+    clock: SharedClock,
 }
 
 impl std::fmt::Debug for ClientAssertionSigner {
@@ -100,7 +102,14 @@ impl ClientAssertionSigner {
             key: Arc::new(key),
             kid,
             lifetime: DEFAULT_LIFETIME,
+            clock: clock::system(),
         })
+    }
+
+    /// Reads `iat` from `clock`. Default the system clock.
+    pub fn with_clock(mut self, clock: SharedClock) -> ClientAssertionSigner {
+        self.clock = clock;
+        self
     }
 
     /// Sets the lifetime (`exp - iat`), clamped to 1–120 s. Default 60 s.
@@ -132,10 +141,7 @@ impl ClientAssertionSigner {
         if token_endpoint.is_empty() {
             return Err(Error::input("token_endpoint", "must not be empty"));
         }
-        let iat = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let iat = u64::try_from(self.clock.unix_seconds()).unwrap_or(0);
         let claims = AssertionClaims {
             iss: client_id,
             sub: client_id,

@@ -1,4 +1,4 @@
-//! The discovery-based relying party (the 2.0 package's `HawcxOAuth`): configure only the
+//! The discovery-based relying party (the 2.0 package's `Client`): configure only the
 //! issuer, config id and client id; endpoints, keys and algorithms come from the provider's
 //! validated discovery document (PROTOCOL.md §1.1).
 //!
@@ -21,18 +21,18 @@ use crate::jose::{Algorithm, Claims, NoncePolicy, Validation};
 use crate::jwks::RemoteJwkSet;
 
 /// Default timeout of the discovery request.
-pub const DEFAULT_DISCOVERY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_DISCOVERY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Default timeout of token and JWKS requests.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default clock tolerance for id_token time claims.
-pub const DEFAULT_CLOCK_TOLERANCE: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_CLOCK_TOLERANCE: Duration = Duration::from_secs(10);
 /// Largest discovery document read.
 const MAX_DISCOVERY_BODY: usize = 256 * 1024;
 
 /// An OpenID Connect relying party bound to one provider. Cheap to clone; clones share the
 /// JWKS cache.
 #[derive(Clone)]
-pub struct HawcxOAuth {
+pub struct Client {
     inner: Arc<Inner>,
 }
 
@@ -54,7 +54,7 @@ struct Inner {
     signer: Option<ClientAssertionSigner>,
 }
 
-impl std::fmt::Debug for HawcxOAuth {
+impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HawcxOAuth")
             .field("issuer", &self.inner.issuer)
@@ -65,9 +65,9 @@ impl std::fmt::Debug for HawcxOAuth {
     }
 }
 
-/// Builds a [`HawcxOAuth`]; every option documents its default.
+/// Builds a [`Client`]; every option documents its default.
 #[derive(Debug, Clone)]
-pub struct HawcxOAuthBuilder {
+pub struct ClientBuilder {
     issuer: String,
     config_id: String,
     client_id: String,
@@ -78,30 +78,30 @@ pub struct HawcxOAuthBuilder {
     signer: Option<ClientAssertionSigner>,
 }
 
-impl HawcxOAuthBuilder {
+impl ClientBuilder {
     /// Token and JWKS request timeout. Default 10 s.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
     /// Discovery request timeout. Default 5 s.
-    pub fn discovery_timeout(mut self, timeout: Duration) -> Self {
+    pub fn with_discovery_timeout(mut self, timeout: Duration) -> Self {
         self.discovery_timeout = timeout;
         self
     }
     /// Clock tolerance for `exp`, `nbf`, `iat`. Default 10 s.
-    pub fn clock_tolerance(mut self, tolerance: Duration) -> Self {
+    pub fn with_leeway(mut self, tolerance: Duration) -> Self {
         self.clock_tolerance = tolerance;
         self
     }
     /// Uses this HTTP client instead of the shared pool.
-    pub fn http_client(mut self, http: HttpClient) -> Self {
+    pub fn with_http_client(mut self, http: HttpClient) -> Self {
         self.http = Some(http);
         self
     }
     /// Authenticates at the token endpoint with `private_key_jwt`. Discovery then refuses
     /// a provider whose `token_endpoint_auth_methods_supported` lacks `private_key_jwt`.
-    pub fn client_assertion(mut self, signer: ClientAssertionSigner) -> Self {
+    pub fn with_client_assertion(mut self, signer: ClientAssertionSigner) -> Self {
         self.signer = Some(signer);
         self
     }
@@ -113,7 +113,7 @@ impl HawcxOAuthBuilder {
     /// that is not a valid header value); [`Error::Discovery`] for every refusal of
     /// PROTOCOL.md §1.1 (see [`DiscoveryError`]); [`Error::Jwks`] if the `jwks_uri` cannot
     /// be used.
-    pub async fn discover(self) -> Result<HawcxOAuth, Error> {
+    pub async fn discover(self) -> Result<Client, Error> {
         if self.issuer.is_empty() {
             return Err(Error::input("issuer", "is required"));
         }
@@ -157,12 +157,12 @@ impl HawcxOAuthBuilder {
         };
         let doc = validate_document(&metadata, &issuer, self.signer.is_some())?;
         let jwks = RemoteJwkSet::builder(&doc.jwks_uri)
-            .http(http.clone())
-            .timeout(self.timeout)
-            .ttl(JWKS_TTL)
+            .with_http_client(http.clone())
+            .with_timeout(self.timeout)
+            .with_ttl(JWKS_TTL)
             .build()
             .map_err(Error::Jwks)?;
-        Ok(HawcxOAuth {
+        Ok(Client {
             inner: Arc::new(Inner {
                 issuer: doc.issuer,
                 config_id: self.config_id,
@@ -298,15 +298,15 @@ fn check_private_key_jwt(methods: Option<&[String]>) -> Result<(), DiscoveryErro
     }
 }
 
-impl HawcxOAuth {
+impl Client {
     /// A builder for the provider at `issuer`, routing with `config_id` (`X-Config-Id`),
     /// as `client_id`.
     pub fn builder(
         issuer: impl Into<String>,
         config_id: impl Into<String>,
         client_id: impl Into<String>,
-    ) -> HawcxOAuthBuilder {
-        HawcxOAuthBuilder {
+    ) -> ClientBuilder {
+        ClientBuilder {
             issuer: issuer.into(),
             config_id: config_id.into(),
             client_id: client_id.into(),
@@ -321,13 +321,13 @@ impl HawcxOAuth {
     /// Discovers the provider with default options.
     ///
     /// # Errors
-    /// As [`HawcxOAuthBuilder::discover`].
+    /// As [`ClientBuilder::discover`].
     pub async fn from_issuer(
         issuer: impl Into<String>,
         config_id: impl Into<String>,
         client_id: impl Into<String>,
-    ) -> Result<HawcxOAuth, Error> {
-        HawcxOAuth::builder(issuer, config_id, client_id)
+    ) -> Result<Client, Error> {
+        Client::builder(issuer, config_id, client_id)
             .discover()
             .await
     }
@@ -341,7 +341,7 @@ impl HawcxOAuth {
         check_private_key_jwt(self.inner.auth_methods.as_deref())?;
         let mut inner = Inner::clone(&self.inner);
         inner.signer = Some(signer);
-        Ok(HawcxOAuth {
+        Ok(Client {
             inner: Arc::new(inner),
         })
     }
@@ -383,7 +383,7 @@ impl HawcxOAuth {
     ///
     /// # Errors
     /// [`Error::InvalidInput`] for an empty code or verifier (PKCE is mandatory);
-    /// otherwise as [`super::exchange_code_for_claims`].
+    /// otherwise as [`super::exchange_code`].
     pub async fn exchange_code(
         &self,
         code: &str,
@@ -437,7 +437,7 @@ impl HawcxOAuth {
         Ok(tokens.into_result(claims))
     }
 
-    /// Verifies an id_token from this provider (see [`HawcxOAuth::exchange_code`] for the
+    /// Verifies an id_token from this provider (see [`Client::exchange_code`] for the
     /// rules).
     ///
     /// # Errors
@@ -456,12 +456,13 @@ impl HawcxOAuth {
             .with_issuer(inner.issuer.clone())
             .with_audience(inner.client_id.clone())
             .with_leeway(inner.clock_tolerance)
-            .with_nonce(NoncePolicy::Oidc(expected_nonce.map(str::to_owned)));
+            .with_nonce(NoncePolicy::Oidc(expected_nonce.map(str::to_owned)))
+            .with_authorized_party(inner.client_id.clone());
         inner
             .jwks
             .verify_jwt(token, &validation)
             .await
-            .map_err(Error::from_verify)
+            .map_err(Error::from_remote)
     }
 
     /// Drops the cached JWKS; the next verification fetches it again.

@@ -21,7 +21,7 @@ pub enum Error {
     /// assertion, an algorithm that is never allowed for id_tokens, …). Nothing was sent.
     #[error("invalid {what}: {reason}")]
     InvalidInput {
-        /// The parameter at fault (its guide name, e.g. `code`, `oauth_token_url`).
+        /// The parameter at fault (its guide name, e.g. `code`, `token_url`).
         what: &'static str,
         /// What is wrong and how to fix it.
         reason: &'static str,
@@ -97,25 +97,10 @@ impl fmt::Display for ExchangeFailedDisplay<'_> {
     }
 }
 
-/// Server-chosen text in messages: at most 200 characters, controls escaped, so a hostile
-/// endpoint cannot forge log lines.
+/// Server-chosen text in messages: bounded, controls escaped, so a hostile endpoint cannot
+/// forge log lines.
 fn printable(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .take(200)
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect();
-    if s.chars().count() > 200 {
-        out.push('…');
-    }
-    out
+    crate::sanitize::printable(s, 200, crate::sanitize::Style::Text)
 }
 
 impl Error {
@@ -153,36 +138,20 @@ impl Error {
         }
     }
 
-    /// Whether the token endpoint refused the exchange or answered unusably (the guide's
-    /// `OAuthExchangeError`).
-    pub fn is_exchange_error(&self) -> bool {
-        matches!(
-            self,
-            Error::Network(_)
-                | Error::ExchangeFailed { .. }
-                | Error::InvalidResponse { .. }
-                | Error::MissingIdToken { .. }
-        )
-    }
-
-    /// Whether the id_token failed verification (the guide's `JWTVerificationError`),
-    /// including a JWKS that could not be fetched (docs/ERRORS.md maps `jwks.*` there).
-    pub fn is_verification_error(&self) -> bool {
+    /// The class of failure ([`crate::ErrorKind`]).
+    pub fn kind(&self) -> crate::ErrorKind {
+        use crate::ErrorKind;
         match self {
-            Error::Verification(e) => !e.is_key_error(),
-            Error::Jwks(e) => !matches!(e, jwks::Error::Http(http::Error::Url(_))),
-            _ => false,
-        }
-    }
-
-    /// Whether key material or the key source configuration is at fault (the guide's
-    /// `InvalidPublicKeyError`).
-    pub fn is_key_error(&self) -> bool {
-        match self {
-            Error::InvalidKeyConfig { .. } => true,
-            Error::Verification(e) => e.is_key_error(),
-            Error::Jwks(e) => matches!(e, jwks::Error::Http(http::Error::Url(_))),
-            _ => false,
+            Error::InvalidInput { .. } => ErrorKind::InvalidInput,
+            Error::InvalidKeyConfig { .. } => ErrorKind::Configuration,
+            Error::Network(e) => e.kind(),
+            Error::ExchangeFailed { .. } => ErrorKind::ServerRefused,
+            Error::InvalidResponse { .. } | Error::MissingIdToken { .. } => {
+                ErrorKind::ProtocolViolation
+            }
+            Error::Verification(e) => e.kind(),
+            Error::Jwks(e) => e.kind(),
+            Error::Discovery(e) => e.kind(),
         }
     }
 
@@ -211,16 +180,11 @@ impl Error {
         }
     }
 
-    /// Splits a facade error from the JWKS verifier into ours.
-    pub(crate) fn from_verify(err: crate::Error) -> Error {
+    /// Splits a remote-set failure into "the token was bad" and "the key set was".
+    pub(crate) fn from_remote(err: jwks::Error) -> Error {
         match err {
-            crate::Error::Jose(e) => Error::Verification(e),
-            crate::Error::Jwks(e) => Error::Jwks(e),
-            crate::Error::Http(e) => Error::Jwks(jwks::Error::Http(e)),
-            crate::Error::Oidc(e) => e,
-            other => Error::InvalidKeyConfig {
-                reason: other.to_string(),
-            },
+            jwks::Error::Token(e) => Error::Verification(e),
+            other => Error::Jwks(other),
         }
     }
 }
@@ -234,10 +198,10 @@ pub enum DiscoveryError {
     #[error(
         "issuer is not an allowed URL: {0}; it must use https without userinfo (plain http only for loopback hosts)"
     )]
-    InvalidIssuerUrl(http::UrlError),
+    InvalidIssuerUrl(#[source] http::UrlError),
     /// The discovery request failed at the transport level.
     #[error("{0}")]
-    Network(http::Error),
+    Network(#[source] http::Error),
     /// The discovery endpoint answered with a non-200 status.
     #[error("discovery document at {url} answered HTTP {status}; expected 200")]
     Status {
@@ -272,6 +236,7 @@ pub enum DiscoveryError {
         /// The member name.
         field: &'static str,
         /// The rule broken.
+        #[source]
         reason: http::UrlError,
     },
     /// None of the advertised id_token algorithms is in the allow-list.
@@ -300,6 +265,22 @@ impl DiscoveryError {
             DiscoveryError::InsecureEndpoint { .. } => "discovery.insecure_endpoint",
             DiscoveryError::NoSupportedAlgorithm => "discovery.no_supported_algorithm",
             DiscoveryError::PrivateKeyJwtUnsupported => "discovery.private_key_jwt_unsupported",
+        }
+    }
+
+    /// The class of failure ([`crate::ErrorKind`]).
+    pub fn kind(&self) -> crate::ErrorKind {
+        use crate::ErrorKind;
+        match self {
+            DiscoveryError::InvalidIssuerUrl(_) => ErrorKind::Configuration,
+            DiscoveryError::Network(e) => e.kind(),
+            DiscoveryError::Status { .. } => ErrorKind::ServerRefused,
+            DiscoveryError::InvalidJson { .. }
+            | DiscoveryError::MissingField { .. }
+            | DiscoveryError::IssuerMismatch { .. }
+            | DiscoveryError::InsecureEndpoint { .. }
+            | DiscoveryError::NoSupportedAlgorithm
+            | DiscoveryError::PrivateKeyJwtUnsupported => ErrorKind::ProtocolViolation,
         }
     }
 }

@@ -2,10 +2,10 @@
 //!
 //! Two ways in, sharing one token-call and verification path:
 //!
-//! - [`exchange_code_for_claims`] — the integration guide's function: explicit token URL,
+//! - [`exchange_code`] — the integration guide's function: explicit token URL,
 //!   static public key (PEM text, file, certificate) or JWKS URL. Inputs are an
 //!   [`ExchangeRequest`] whose fields carry the guide's keyword names.
-//! - [`HawcxOAuth`] — discovery mode (the 2.0 package): issuer + config id + client id,
+//! - [`Client`] — discovery mode (the 2.0 package): issuer + config id + client id,
 //!   validated discovery document, PKCE-mandatory exchange, cached JWKS, optional
 //!   `private_key_jwt` via [`ClientAssertionSigner`].
 //!
@@ -15,28 +15,31 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), hawcx::oidc::Error> {
-//! use hawcx::oidc::{ExchangeRequest, exchange_code_for_claims};
+//! use hawcx::oidc::{ExchangeRequest, exchange_code};
 //!
 //! let request = ExchangeRequest::new("the-code", "https://example.hawcx.com/oauth2/token", "my-client")
 //!     .with_jwks_url("https://example.hawcx.com/.well-known/jwks.json")
 //!     .with_issuer("https://example.hawcx.com")
 //!     .with_code_verifier("the-pkce-verifier-kept-in-the-session-0123456789");
-//! let claims = exchange_code_for_claims(&request).await?;
+//! let claims = exchange_code(&request).await?;
 //! println!("logged in: {:?}", claims.sub);
 //! # Ok(()) }
 //! ```
 
-pub mod assertion;
-pub mod discovery;
+mod assertion;
+mod discovery;
 mod error;
-pub mod exchange;
-pub mod pkce;
+mod exchange;
+mod pkce;
 
 pub use assertion::{CLIENT_ASSERTION_TYPE, ClientAssertionSigner};
-pub use discovery::{HawcxOAuth, HawcxOAuthBuilder};
+pub use discovery::{Client, ClientBuilder};
 pub use error::{DiscoveryError, Error};
 pub use exchange::{
-    ExchangeRequest, ExchangeResult, PublicKey, exchange_code_for_claims,
-    exchange_code_for_token_and_claims, parse_id_token_algorithms,
+    DEFAULT_KEY_CACHE_CAPACITY, ExchangeRequest, ExchangeResult, KeyCache, PublicKey,
+    exchange_code, exchange_code_for_tokens, parse_id_token_algorithms,
 };
-pub use pkce::{AuthorizationParams, CodeVerifier};
+pub use pkce::{
+    AuthorizationParams, CodeVerifier, generate_nonce, generate_state, is_valid_verifier,
+    s256_challenge,
+};

@@ -7,11 +7,11 @@ use super::Error;
 use crate::jose::b64;
 
 /// Shortest verifier RFC 7636 §4.1 allows.
-pub const MIN_VERIFIER_LEN: usize = 43;
+pub(crate) const MIN_VERIFIER_LEN: usize = 43;
 /// Longest verifier RFC 7636 §4.1 allows.
-pub const MAX_VERIFIER_LEN: usize = 128;
+pub(crate) const MAX_VERIFIER_LEN: usize = 128;
 /// Length of verifiers from [`CodeVerifier::generate`]: 64 characters (384 bits).
-pub const DEFAULT_VERIFIER_LEN: usize = 64;
+pub(crate) const DEFAULT_VERIFIER_LEN: usize = 64;
 
 /// A PKCE code verifier: 43–128 characters of `[A-Za-z0-9-._~]`.
 ///

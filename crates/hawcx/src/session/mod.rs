@@ -5,19 +5,38 @@
 //! `SESSION_SECRET` does not log everyone out. Verification is pure (no I/O) and takes
 //! microseconds, which is what the per-request path needs.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+use crate::clock::{self, SharedClock};
 use crate::jose::{self, Algorithm, Claims, Jwk, JwkSet, SigningKey, Validation};
 
 /// Issues and verifies session tokens.
-#[derive(Debug)]
 pub struct SessionTokens {
     signer: SigningKey,
     verifiers: JwkSet,
     ttl: Duration,
     issuer: Option<String>,
+    clock: SharedClock,
+}
+
+impl std::fmt::Debug for SessionTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionTokens")
+            .field(
+                "kids",
+                &self
+                    .verifiers
+                    .keys()
+                    .iter()
+                    .map(Jwk::kid)
+                    .collect::<Vec<_>>(),
+            )
+            .field("ttl", &self.ttl)
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SessionTokens {
@@ -32,6 +51,7 @@ impl SessionTokens {
             verifiers,
             ttl,
             issuer: None,
+            clock: clock::system(),
         })
     }
 
@@ -55,6 +75,7 @@ impl SessionTokens {
             verifiers: JwkSet::from_keys(keys)?,
             ttl,
             issuer: None,
+            clock: clock::system(),
         })
     }
 
@@ -64,12 +85,15 @@ impl SessionTokens {
         self
     }
 
+    /// Reads "now" from `clock` (issue and verify).
+    pub fn with_clock(mut self, clock: SharedClock) -> SessionTokens {
+        self.clock = clock;
+        self
+    }
+
     /// Issues a token with `claims` plus `iat` and `exp` (and `iss` when configured).
     pub fn issue(&self, claims: Map<String, Value>) -> Result<String, jose::Error> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
+        let now = u64::try_from(self.clock.unix_seconds()).unwrap_or(0);
         let mut claims = claims;
         claims.insert("iat".into(), now.into());
         claims.insert("exp".into(), (now + self.ttl.as_secs()).into());
@@ -81,7 +105,7 @@ impl SessionTokens {
 
     /// Verifies a token: HS256 only, `exp` required, `iss` when configured.
     pub fn verify(&self, token: &str) -> Result<Claims, jose::Error> {
-        let mut validation = Validation::new([Algorithm::HS256]);
+        let mut validation = Validation::new([Algorithm::HS256]).with_clock(self.clock.clone());
         if let Some(iss) = &self.issuer {
             validation = validation.with_issuer(iss.clone());
         }

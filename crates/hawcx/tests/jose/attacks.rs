@@ -5,7 +5,7 @@
 
 use hawcx::jose::{
     Algorithm, Error, Jwk, JwkSet, KeyResolver, Malformed, SigningKey, Validation, b64,
-    decode_unverified, jws::peek_kid, verify_jws, verify_jwt,
+    decode_unverified, peek_kid, verify_jws, verify_jwt,
 };
 use num_bigint::BigUint;
 use serde_json::json;

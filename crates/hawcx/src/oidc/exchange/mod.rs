@@ -1,4 +1,4 @@
-//! The guide's `exchange_code_for_claims`: trade an authorization code at an explicitly
+//! The guide's `exchange_code`: trade an authorization code at an explicitly
 //! configured token endpoint and verify the returned id_token with a static public key or a
 //! JWKS URL.
 //!
@@ -8,87 +8,32 @@
 //! `RS384`, `RS512`, `none`), every URL passes the rules of PROTOCOL.md §5, connections
 //! are pooled and parsed keys are cached for the life of the process.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use aws_lc_rs::digest;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use serde_json::{Map, Value};
 
 use super::Error;
 use super::assertion::CLIENT_ASSERTION_TYPE;
-use super::error::redact_body;
-use crate::http::{self, HttpClient, Url};
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::http::{self, HttpClient};
 use crate::jose::{self, Algorithm, Claims, Jwk, NoncePolicy, Validation};
 use crate::jwks::RemoteJwkSet;
 
+mod keys;
+mod token;
+
+pub use keys::{DEFAULT_KEY_CACHE_CAPACITY, KeyCache, PublicKey};
+pub(crate) use token::{TokenForm, post_token, token_form};
+
 /// Default whole-request timeout of the token call (the guide's `timeout=20`).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 /// Largest token-endpoint reply read (64 KiB): token responses are a few KiB at most.
-pub const MAX_TOKEN_RESPONSE: usize = 64 * 1024;
+pub(crate) const MAX_TOKEN_RESPONSE: usize = 64 * 1024;
 /// Freshness of a JWKS fetched through `jwks_url` (PROTOCOL.md §1.4: up to an hour).
-pub const JWKS_TTL: Duration = Duration::from_secs(3600);
-/// Bound on each process-wide cache (static keys, remote key sets); when full it is
-/// emptied, so a caller cycling through keys cannot grow memory without limit.
-const CACHE_LIMIT: usize = 256;
+pub(crate) const JWKS_TTL: Duration = Duration::from_secs(3600);
 
-/// Where the id_token's verification key comes from when it is fixed in configuration.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum PublicKey {
-    /// PEM text: SPKI `PUBLIC KEY`, PKCS#1 `RSA PUBLIC KEY` or an X.509 `CERTIFICATE`
-    /// (its subject key is used). Literal `\n` sequences from `.env` files are accepted.
-    Pem(String),
-    /// A file holding such PEM text. Re-read only when its modification time or size
-    /// changes, so key rotation by replacing the file works without a restart.
-    Path(PathBuf),
-    /// An already parsed key.
-    Jwk(Jwk),
-}
-
-impl From<&str> for PublicKey {
-    /// Text containing a PEM header is PEM; anything else is taken as a file path (the
-    /// guide's README promises both work for `public_key`).
-    fn from(value: &str) -> PublicKey {
-        if value.contains("-----BEGIN") {
-            PublicKey::Pem(value.to_owned())
-        } else {
-            PublicKey::Path(PathBuf::from(value))
-        }
-    }
-}
-
-impl From<String> for PublicKey {
-    fn from(value: String) -> PublicKey {
-        if value.contains("-----BEGIN") {
-            PublicKey::Pem(value)
-        } else {
-            PublicKey::Path(PathBuf::from(value))
-        }
-    }
-}
-
-impl From<&Path> for PublicKey {
-    fn from(value: &Path) -> PublicKey {
-        PublicKey::Path(value.to_owned())
-    }
-}
-
-impl From<PathBuf> for PublicKey {
-    fn from(value: PathBuf) -> PublicKey {
-        PublicKey::Path(value)
-    }
-}
-
-impl From<Jwk> for PublicKey {
-    fn from(value: Jwk) -> PublicKey {
-        PublicKey::Jwk(value)
-    }
-}
-
-/// Inputs of [`exchange_code_for_claims`], named exactly as the guide's keyword arguments
+/// Inputs of [`exchange_code`], named exactly as the guide's keyword arguments
 /// so bindings map them one to one. Build with [`ExchangeRequest::new`] and the `with_*`
 /// setters; every optional field documents its default.
 #[derive(Clone)]
@@ -97,7 +42,7 @@ pub struct ExchangeRequest {
     /// The authorization code from the callback (required).
     pub code: String,
     /// The token endpoint URL (required; https, or http to loopback).
-    pub oauth_token_url: String,
+    pub token_url: String,
     /// The relying party's client id (required; sent in the form, default audience).
     pub client_id: String,
     /// Static verification key. Exactly one of this and `jwks_url` must be set.
@@ -137,8 +82,13 @@ pub struct ExchangeRequest {
     /// The nonce bound at authorize. When set, the id_token's `nonce` must equal it; when
     /// not set, an id_token carrying a nonce is refused (OIDC Core §3.1.3.7).
     pub nonce: Option<String>,
-    /// The HTTP client. Default: the process-wide pooled client.
-    pub http: Option<HttpClient>,
+    /// The HTTP client for the token call and the JWKS fetch. Default
+    /// [`HttpClient::shared`].
+    pub http_client: Option<HttpClient>,
+    /// Where parsed keys and remote key sets are cached. Default [`KeyCache::global`].
+    pub key_cache: Option<KeyCache>,
+    /// Where "now" comes from for the id_token's time checks. Default the system clock.
+    pub clock: Option<SharedClock>,
 }
 
 impl std::fmt::Debug for ExchangeRequest {
@@ -159,15 +109,59 @@ impl std::fmt::Debug for ExchangeRequest {
 }
 
 impl ExchangeRequest {
+    /// A request configured from the guide's variables: `OAUTH_TOKEN_ENDPOINT`,
+    /// `OAUTH_CLIENT_ID`, the key from `OAUTH_PUBLIC_KEY` or else `JWKS_URL` (or else
+    /// `OAUTH_ISSUER` + `/.well-known/jwks.json`), `OAUTH_AUDIENCE` (default the client id)
+    /// and, when `OAUTH_ISSUER` is set, the issuer check. Without `OAUTH_ISSUER` the `iss`
+    /// claim is not compared: signature, audience, expiry and nonce still are.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the missing variable.
+    pub fn from_config(code: impl Into<String>, config: &Config) -> Result<ExchangeRequest, Error> {
+        let token_url = config.token_endpoint.clone().ok_or_else(|| {
+            Error::input(
+                "OAUTH_TOKEN_ENDPOINT",
+                "is not set; it names the token endpoint",
+            )
+        })?;
+        let client_id = config
+            .client_id
+            .clone()
+            .ok_or_else(|| Error::input("OAUTH_CLIENT_ID", "is not set"))?;
+        let mut request = ExchangeRequest::new(code, token_url, client_id);
+        if let Some(key) = &config.public_key {
+            request = request.with_public_key(key.as_str());
+        } else if let Some(url) = &config.jwks_url {
+            request = request.with_jwks_url(url.clone());
+        } else if let Some(issuer) = &config.issuer {
+            request = request.with_jwks_url(format!(
+                "{}/.well-known/jwks.json",
+                issuer.trim_end_matches('/')
+            ));
+        } else {
+            return Err(Error::input(
+                "OAUTH_PUBLIC_KEY",
+                "is not set, and neither is JWKS_URL nor OAUTH_ISSUER: set one so the id_token can be verified",
+            ));
+        }
+        if let Some(audience) = &config.audience {
+            request = request.with_audience(audience.clone());
+        }
+        if let Some(issuer) = &config.issuer {
+            request = request.with_issuer(issuer.clone());
+        }
+        Ok(request)
+    }
+
     /// A request with the three required inputs and every option at its default.
     pub fn new(
         code: impl Into<String>,
-        oauth_token_url: impl Into<String>,
+        token_url: impl Into<String>,
         client_id: impl Into<String>,
     ) -> ExchangeRequest {
         ExchangeRequest {
             code: code.into(),
-            oauth_token_url: oauth_token_url.into(),
+            token_url: token_url.into(),
             client_id: client_id.into(),
             public_key: None,
             api_key: None,
@@ -185,7 +179,9 @@ impl ExchangeRequest {
             client_assertion_type: None,
             bearer_token: None,
             nonce: None,
-            http: None,
+            http_client: None,
+            key_cache: None,
+            clock: None,
         }
     }
 
@@ -269,9 +265,19 @@ impl ExchangeRequest {
         self.nonce = Some(nonce.into());
         self
     }
-    /// Uses this HTTP client instead of the shared pool.
+    /// Uses this HTTP client (token call and JWKS fetch) instead of the shared pool.
     pub fn with_http_client(mut self, http: HttpClient) -> Self {
-        self.http = Some(http);
+        self.http_client = Some(http);
+        self
+    }
+    /// Caches parsed keys and key sets in `cache` instead of [`KeyCache::global`].
+    pub fn with_key_cache(mut self, cache: KeyCache) -> Self {
+        self.key_cache = Some(cache);
+        self
+    }
+    /// Reads "now" from `clock` for the id_token's `exp`/`nbf`/`iat` checks.
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
         self
     }
 }
@@ -363,7 +369,7 @@ fn check_algorithms(algs: &[Algorithm]) -> Result<(), Error> {
 /// mistake never burns a single-use code.
 ///
 /// # Errors
-/// - [`Error::InvalidInput`]: an empty `code`/`oauth_token_url`/`client_id`, no or two key
+/// - [`Error::InvalidInput`]: an empty `code`/`token_url`/`client_id`, no or two key
 ///   sources, both `bearer_token` and `client_assertion`, a disallowed algorithm, a header
 ///   value that is not visible ASCII.
 /// - [`Error::InvalidKeyConfig`]: the static key cannot be read or parsed.
@@ -372,26 +378,21 @@ fn check_algorithms(algs: &[Algorithm]) -> Result<(), Error> {
 ///   and the parsed body.
 /// - [`Error::InvalidResponse`], [`Error::MissingIdToken`]: unusable 2xx.
 /// - [`Error::Verification`], [`Error::Jwks`]: the id_token did not verify.
-pub async fn exchange_code_for_claims(request: &ExchangeRequest) -> Result<Claims, Error> {
-    Ok(exchange_code_for_token_and_claims(request).await?.claims)
+pub async fn exchange_code(request: &ExchangeRequest) -> Result<Claims, Error> {
+    Ok(exchange_code_for_tokens(request).await?.claims)
 }
 
-/// Like [`exchange_code_for_claims`], also returning the raw id_token (and access token).
+/// Like [`exchange_code`], also returning the raw id_token (and access token).
 ///
 /// # Errors
-/// As [`exchange_code_for_claims`].
-pub async fn exchange_code_for_token_and_claims(
-    request: &ExchangeRequest,
-) -> Result<ExchangeResult, Error> {
+/// As [`exchange_code`].
+pub async fn exchange_code_for_tokens(request: &ExchangeRequest) -> Result<ExchangeResult, Error> {
     let r = request;
     if r.code.is_empty() {
         return Err(Error::input("code", "must be a non-empty string"));
     }
-    if r.oauth_token_url.is_empty() {
-        return Err(Error::input(
-            "oauth_token_url",
-            "must be a non-empty string",
-        ));
+    if r.token_url.is_empty() {
+        return Err(Error::input("token_url", "must be a non-empty string"));
     }
     if r.client_id.is_empty() {
         return Err(Error::input("client_id", "must be a non-empty string"));
@@ -404,9 +405,11 @@ pub async fn exchange_code_for_token_and_claims(
         None => Algorithm::ID_TOKEN_DEFAULT.to_vec(),
     };
     let authentication = client_auth(r)?;
+    let http = r.http_client.clone().unwrap_or_else(HttpClient::shared);
+    let cache = r.key_cache.clone().unwrap_or_else(KeyCache::global);
     let key = match (&r.public_key, &r.jwks_url) {
-        (Some(key), None) => KeySource::Static(static_key(key)?),
-        (None, Some(url)) => KeySource::Remote(remote_set(url)?),
+        (Some(key), None) => KeySource::Static(cache.static_key(key).await?),
+        (None, Some(url)) => KeySource::Remote(cache.remote_set(url, &http)?),
         (None, None) => {
             return Err(Error::input(
                 "public_key",
@@ -420,16 +423,19 @@ pub async fn exchange_code_for_token_and_claims(
             ));
         }
     };
-    let url =
-        http::check_url(&r.oauth_token_url).map_err(|e| Error::Network(http::Error::Url(e)))?;
+    let url = http::check_url(&r.token_url).map_err(|e| Error::Network(http::Error::Url(e)))?;
 
     let mut validation = Validation::new(algorithms)
         .with_audience(r.audience.clone().unwrap_or_else(|| r.client_id.clone()))
         .with_leeway(r.leeway)
         .with_verify_exp(r.verify_exp)
-        .with_nonce(NoncePolicy::Oidc(r.nonce.clone()));
+        .with_nonce(NoncePolicy::Oidc(r.nonce.clone()))
+        .with_authorized_party(r.client_id.clone());
     if let Some(issuer) = &r.issuer {
         validation = validation.with_issuer(issuer.clone());
+    }
+    if let Some(clock) = &r.clock {
+        validation = validation.with_clock(clock.clone());
     }
 
     let mut headers = HeaderMap::with_capacity(5);
@@ -464,7 +470,6 @@ pub async fn exchange_code_for_token_and_claims(
         redirect_uri: r.redirect_uri.as_deref().filter(|v| !v.is_empty()),
         assertion: authentication,
     });
-    let http = r.http.clone().unwrap_or_else(HttpClient::shared);
     let tokens = post_token(&http, &url, form, headers, r.timeout).await?;
     let claims = match key {
         KeySource::Static(jwk) => {
@@ -473,7 +478,7 @@ pub async fn exchange_code_for_token_and_claims(
         KeySource::Remote(set) => set
             .verify_jwt(&tokens.id_token, &validation)
             .await
-            .map_err(Error::from_verify)?,
+            .map_err(Error::from_remote)?,
     };
     Ok(tokens.into_result(claims))
 }
@@ -514,221 +519,6 @@ fn add_header(
     Ok(())
 }
 
-/// The token request's form fields, in PROTOCOL.md §1.3 order.
-pub(crate) struct TokenForm<'a> {
-    pub(crate) code: &'a str,
-    pub(crate) client_id: &'a str,
-    pub(crate) code_verifier: Option<&'a str>,
-    pub(crate) redirect_uri: Option<&'a str>,
-    /// `(client_assertion_type, client_assertion)`.
-    pub(crate) assertion: Option<(&'a str, &'a str)>,
-}
-
-/// Encodes the form: `grant_type`, `code`, `client_id`, `code_verifier`, `redirect_uri`,
-/// `client_assertion_type`, `client_assertion` (absent fields left out).
-pub(crate) fn token_form(form: &TokenForm<'_>) -> String {
-    let mut s = url::form_urlencoded::Serializer::new(String::with_capacity(256));
-    s.append_pair("grant_type", "authorization_code");
-    s.append_pair("code", form.code);
-    s.append_pair("client_id", form.client_id);
-    if let Some(v) = form.code_verifier {
-        s.append_pair("code_verifier", v);
-    }
-    if let Some(v) = form.redirect_uri {
-        s.append_pair("redirect_uri", v);
-    }
-    if let Some((kind, assertion)) = form.assertion {
-        s.append_pair("client_assertion_type", kind);
-        s.append_pair("client_assertion", assertion);
-    }
-    s.finish()
-}
-
-/// The parts of a good token response.
-pub(crate) struct TokenResponse {
-    pub(crate) id_token: String,
-    access_token: Option<String>,
-    token_type: Option<String>,
-    expires_in: Option<u64>,
-}
-
-impl TokenResponse {
-    pub(crate) fn into_result(self, claims: Claims) -> ExchangeResult {
-        ExchangeResult {
-            claims,
-            id_token: self.id_token,
-            access_token: self.access_token,
-            token_type: self.token_type,
-            expires_in: self.expires_in,
-        }
-    }
-}
-
-/// POSTs the form to the token endpoint and classifies the reply (RFC 6749 §5.1/§5.2).
-pub(crate) async fn post_token(
-    http: &HttpClient,
-    url: &Url,
-    form: String,
-    mut headers: HeaderMap,
-    timeout: Duration,
-) -> Result<TokenResponse, Error> {
-    headers.insert(
-        reqwest::header::ACCEPT,
-        HeaderValue::from_static("application/json"),
-    );
-    headers.insert(
-        reqwest::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/x-www-form-urlencoded"),
-    );
-    let request = http.reqwest().post(url.clone()).headers(headers).body(form);
-    let resp = http
-        .send(request, url, timeout, MAX_TOKEN_RESPONSE)
-        .await
-        .map_err(Error::Network)?;
-    let parsed: Option<Value> = serde_json::from_slice(&resp.body).ok();
-    if !resp.is_success() {
-        let (error, error_description) = match &parsed {
-            Some(Value::Object(map)) => (
-                map.get("error").and_then(Value::as_str).map(str::to_owned),
-                map.get("error_description")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-            ),
-            _ => (None, None),
-        };
-        tracing::debug!(status = resp.status, error = ?error, "token endpoint refused the code");
-        return Err(Error::ExchangeFailed {
-            status: resp.status,
-            error,
-            error_description,
-            body: parsed.map(redact_body),
-        });
-    }
-    let Some(Value::Object(mut map)) = parsed else {
-        return Err(Error::InvalidResponse {
-            status: resp.status,
-        });
-    };
-    let id_token = match map.remove("id_token") {
-        Some(Value::String(t)) if !t.is_empty() => t,
-        other => {
-            if let Some(v) = other {
-                map.insert("id_token".into(), v);
-            }
-            return Err(Error::MissingIdToken {
-                status: resp.status,
-                body: redact_body(Value::Object(map)),
-            });
-        }
-    };
-    let take_str = |map: &mut Map<String, Value>, k: &str| match map.remove(k) {
-        Some(Value::String(s)) => Some(s),
-        _ => None,
-    };
-    Ok(TokenResponse {
-        id_token,
-        access_token: take_str(&mut map, "access_token"),
-        token_type: take_str(&mut map, "token_type"),
-        expires_in: map.get("expires_in").and_then(Value::as_u64),
-    })
-}
-
-struct CachedKey {
-    jwk: Jwk,
-    /// For file keys: (modification time, length) when parsed.
-    stamp: Option<(Option<SystemTime>, u64)>,
-}
-
-type CacheKey = [u8; 32];
-
-fn key_cache() -> &'static Mutex<HashMap<CacheKey, CachedKey>> {
-    static CACHE: OnceLock<Mutex<HashMap<CacheKey, CachedKey>>> = OnceLock::new();
-    CACHE.get_or_init(Default::default)
-}
-
-fn cache_key(kind: &[u8], data: &[u8]) -> CacheKey {
-    let mut ctx = digest::Context::new(&digest::SHA256);
-    ctx.update(kind);
-    ctx.update(&[0]);
-    ctx.update(data);
-    let mut out = [0u8; 32];
-    out.copy_from_slice(ctx.finish().as_ref());
-    out
-}
-
-fn cache_get(key: &CacheKey, stamp: Option<(Option<SystemTime>, u64)>) -> Option<Jwk> {
-    let cache = key_cache().lock().unwrap_or_else(|p| p.into_inner());
-    cache
-        .get(key)
-        .filter(|c| c.stamp == stamp)
-        .map(|c| c.jwk.clone())
-}
-
-fn cache_put(key: CacheKey, jwk: Jwk, stamp: Option<(Option<SystemTime>, u64)>) {
-    let mut cache = key_cache().lock().unwrap_or_else(|p| p.into_inner());
-    if cache.len() >= CACHE_LIMIT && !cache.contains_key(&key) {
-        cache.clear();
-    }
-    cache.insert(key, CachedKey { jwk, stamp });
-}
-
-/// Loads a static key, parsing each distinct PEM (or file version) once per process.
-pub(crate) fn static_key(key: &PublicKey) -> Result<Jwk, Error> {
-    match key {
-        PublicKey::Jwk(jwk) => Ok(jwk.clone()),
-        PublicKey::Pem(text) => {
-            if text.trim().is_empty() {
-                return Err(Error::InvalidKeyConfig {
-                    reason: "public key is empty".into(),
-                });
-            }
-            let id = cache_key(b"pem", text.as_bytes());
-            if let Some(jwk) = cache_get(&id, None) {
-                return Ok(jwk);
-            }
-            let jwk = Jwk::from_pem(text).map_err(Error::key_config)?;
-            cache_put(id, jwk.clone(), None);
-            Ok(jwk)
-        }
-        PublicKey::Path(path) => {
-            let unreadable = || Error::InvalidKeyConfig {
-                reason: format!("could not read public key file {}", path.display()),
-            };
-            let meta = std::fs::metadata(path).map_err(|_| unreadable())?;
-            let stamp = Some((meta.modified().ok(), meta.len()));
-            let id = cache_key(b"path", path.as_os_str().as_encoded_bytes());
-            if let Some(jwk) = cache_get(&id, stamp) {
-                return Ok(jwk);
-            }
-            let text = std::fs::read_to_string(path).map_err(|_| unreadable())?;
-            let jwk = Jwk::from_pem(&text).map_err(|e| Error::InvalidKeyConfig {
-                reason: format!("{}: {}", path.display(), Error::key_config(e)),
-            })?;
-            cache_put(id, jwk.clone(), stamp);
-            Ok(jwk)
-        }
-    }
-}
-
-/// The process-wide remote key set for `url`, so every exchange shares one JWKS cache.
-pub(crate) fn remote_set(url: &str) -> Result<RemoteJwkSet, Error> {
-    static SETS: OnceLock<Mutex<HashMap<String, RemoteJwkSet>>> = OnceLock::new();
-    let sets = SETS.get_or_init(Default::default);
-    let mut map = sets.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(set) = map.get(url) {
-        return Ok(set.clone());
-    }
-    let set = RemoteJwkSet::builder(url)
-        .ttl(JWKS_TTL)
-        .build()
-        .map_err(Error::Jwks)?;
-    if map.len() >= CACHE_LIMIT {
-        map.clear();
-    }
-    map.insert(url.to_owned(), set.clone());
-    Ok(set)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -747,35 +537,5 @@ mod tests {
             );
         }
         assert!(parse_id_token_algorithms(Vec::<&str>::new()).is_err());
-    }
-
-    #[test]
-    fn form_order_and_encoding() {
-        let form = token_form(&TokenForm {
-            code: "a b&c",
-            client_id: "cid",
-            code_verifier: Some("v"),
-            redirect_uri: Some("https://app/cb?x=1"),
-            assertion: Some((CLIENT_ASSERTION_TYPE, "j.w.t")),
-        });
-        assert_eq!(
-            form,
-            "grant_type=authorization_code&code=a+b%26c&client_id=cid&code_verifier=v\
-             &redirect_uri=https%3A%2F%2Fapp%2Fcb%3Fx%3D1\
-             &client_assertion_type=urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer\
-             &client_assertion=j.w.t"
-        );
-    }
-
-    #[test]
-    fn string_keys_are_pem_or_path() {
-        assert!(matches!(
-            PublicKey::from("-----BEGIN PUBLIC KEY-----\\nabc"),
-            PublicKey::Pem(_)
-        ));
-        assert!(matches!(
-            PublicKey::from("/etc/keys/idp.pem"),
-            PublicKey::Path(_)
-        ));
     }
 }
