@@ -69,8 +69,16 @@ impl Runtime {
         if let Some(rt) = SHARED.get() {
             return Ok(rt.clone());
         }
-        let rt = Runtime::new(2)?;
-        Ok(SHARED.get_or_init(|| rt).clone())
+        let mut fresh = Some(Runtime::new(2)?);
+        let shared = SHARED.get_or_init(|| fresh.take().expect("initialised once")).clone();
+        if let Some(lost) = fresh {
+            // Another thread won the race. Dropping a runtime blocks, which panics inside
+            // an async context; shutting it down in the background never blocks.
+            if let Ok(rt) = Arc::try_unwrap(lost.inner) {
+                rt.shutdown_background();
+            }
+        }
+        Ok(shared)
     }
 
     /// Runs `future` to completion, refusing to run inside an async runtime (where it
@@ -83,9 +91,7 @@ impl Runtime {
         F: Future<Output = Result<T, E>>,
         E: Into<Error>,
     {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(Error::BlockingInRuntime);
-        }
+        refuse_inside_runtime()?;
         self.inner.block_on(future).map_err(Into::into)
     }
 }
@@ -100,7 +106,15 @@ where
     F: Future<Output = Result<T, E>>,
     E: Into<Error>,
 {
+    refuse_inside_runtime()?;
     Runtime::shared()?.block_on(future)
+}
+
+fn refuse_inside_runtime() -> Result<(), Error> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(_) => Err(Error::BlockingInRuntime),
+        Err(_) => Ok(()),
+    }
 }
 
 /// Any value of this crate (client, key set, …) made callable from synchronous code.

@@ -14,7 +14,7 @@ use serde_json::Value;
 fn load(name: &str) -> Value {
     let path = PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/testdata/wycheproof/"
+        "/../../testdata/wycheproof/"
     ))
     .join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {

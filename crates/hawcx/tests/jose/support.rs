@@ -6,21 +6,10 @@ use std::sync::OnceLock;
 
 use hawcx::jose::{Algorithm, Curve, Error, SigningKey, b64};
 
-/// The shared Wycheproof directory (`../shared/testdata/wycheproof/` from the repository
-/// root). Missing vectors are a broken checkout, never a reason to skip.
+/// A vendored Wycheproof file (`testdata/wycheproof/`). Missing vectors are a broken
+/// checkout, never a reason to skip.
 pub(crate) fn wycheproof(name: &str) -> PathBuf {
-    let dir = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/testdata/wycheproof/"
-    ));
-    let path = dir.join(name);
-    assert!(
-        path.is_file(),
-        "Wycheproof vector file {} is missing: the shared test data must be laid out at \
-         ../shared/testdata/wycheproof/ next to the repository root",
-        path.display()
-    );
-    path
+    testdata(&format!("wycheproof/{name}"))
 }
 
 /// A file under the repository's own `testdata/`.

@@ -1,4 +1,4 @@
-//! Wycheproof vectors (C2SP/wycheproof, Apache-2.0, in ../shared/testdata/wycheproof/) for
+//! Wycheproof vectors (C2SP/wycheproof, Apache-2.0, vendored in testdata/wycheproof/) for
 //! every JOSE signature primitive, run through our public API, each case against its
 //! expected result.
 //!
