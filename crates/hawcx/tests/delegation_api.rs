@@ -11,8 +11,8 @@ use hawcx::delegation::{
     self, Credentials, Ed25519PrivateKey, Error, FromKeys, MfaChange, MfaMethod, RsaPrivateKey,
     Signer, SpSigningKey, Verifier, VerifyKey, X25519PrivateKey, X25519PublicKey, ecies,
 };
+use hawcx::http::Headers;
 use hawcx::jose::b64;
-use reqwest::header::{HeaderMap, HeaderValue};
 
 const KAT_TS: i64 = 1_700_000_000;
 const KAT_PAYLOAD: &[u8] = br#"{"userid":"alice@example.com","mfa_method":"email"}"#;
@@ -270,7 +270,7 @@ fn detached_signatures() {
 
 struct Reply {
     status: u16,
-    headers: HeaderMap,
+    headers: Headers,
     body: Vec<u8>,
 }
 
@@ -279,15 +279,15 @@ fn signed_reply(status: u16, payload: &serde_json::Value, ts: i64) -> Reply {
     let sealed = idp
         .seal_request(payload.to_string().as_bytes(), ts)
         .unwrap();
-    let mut headers = HeaderMap::new();
-    for (n, v) in sealed.headers {
-        headers.insert(n, v);
-    }
     Reply {
         status,
-        headers,
+        headers: sealed.headers,
         body: sealed.body,
     }
+}
+
+fn set(headers: &mut Headers, name: &str, value: impl AsRef<[u8]>) {
+    headers.insert(name, value).unwrap();
 }
 
 fn open(r: &Reply, now: i64) -> Result<serde_json::Value, Error> {
@@ -310,7 +310,7 @@ fn reply_rules() {
             ("delegation.unsigned_response", ErrorKind::ProtocolViolation),
             "{h}"
         );
-        r.headers.insert(h, HeaderValue::from_static(""));
+        set(&mut r.headers, h, "");
         assert_eq!(
             open(&r, now).unwrap_err().code(),
             "delegation.unsigned_response",
@@ -319,7 +319,7 @@ fn reply_rules() {
     }
     let unsigned = |status, body: &str| Reply {
         status,
-        headers: HeaderMap::new(),
+        headers: Headers::new(),
         body: body.as_bytes().to_vec(),
     };
     let e = open(&unsigned(403, r#"{"detail":"bad api key"}"#), now).unwrap_err();
@@ -334,8 +334,7 @@ fn reply_rules() {
     // 2. Timestamp must be plain decimal digits.
     for bad in ["+1800000000", " 1800000000", "1_800_000_000", "18e8", "-1"] {
         let mut r = signed_reply(200, &serde_json::json!({}), now);
-        r.headers
-            .insert("x-timestamp", HeaderValue::from_str(bad).unwrap());
+        set(&mut r.headers, "x-timestamp", bad);
         assert_eq!(
             open(&r, now).unwrap_err().code(),
             "delegation.invalid_timestamp",
@@ -356,7 +355,7 @@ fn reply_rules() {
     assert_eq!(open(&r, now).unwrap_err().code(), "delegation.clock_skew");
     // A changed timestamp breaks the signature (it is signed).
     let mut r = signed_reply(200, &serde_json::json!({}), now);
-    r.headers.insert("x-timestamp", HeaderValue::from(now - 1));
+    set(&mut r.headers, "x-timestamp", (now - 1).to_string());
     assert_eq!(
         open(&r, now).unwrap_err().code(),
         "delegation.bad_signature"
@@ -371,15 +370,13 @@ fn reply_rules() {
         "delegation.bad_signature"
     );
     let mut r = signed_reply(200, &serde_json::json!({"a": 1}), now);
-    r.headers
-        .insert("x-key-id", HeaderValue::from_static("other"));
+    set(&mut r.headers, "x-key-id", "other");
     let e = open(&r, now).unwrap_err();
     assert_eq!(
         (e.code(), e.kind()),
         ("delegation.bad_signature", ErrorKind::ProtocolViolation)
     );
-    r.headers
-        .insert("x-key-id", HeaderValue::from_bytes(b"\xff").unwrap());
+    set(&mut r.headers, "x-key-id", b"\xff");
     assert_eq!(
         open(&r, now).unwrap_err().code(),
         "delegation.bad_signature"
@@ -387,10 +384,7 @@ fn reply_rules() {
     r.headers.remove("x-key-id");
     assert_eq!(open(&r, now).unwrap()["a"], 1);
     let mut r = signed_reply(200, &serde_json::json!({}), now);
-    r.headers.insert(
-        "x-signature-alg",
-        HeaderValue::from_static("rsa-pss-sha256"),
-    );
+    set(&mut r.headers, "x-signature-alg", "rsa-pss-sha256");
     assert_eq!(
         open(&r, now).unwrap_err().code(),
         "delegation.bad_signature"
@@ -398,8 +392,7 @@ fn reply_rules() {
 
     // 5. Encryption algorithm.
     let mut r = signed_reply(200, &serde_json::json!({}), now);
-    r.headers
-        .insert("x-enc-alg", HeaderValue::from_static("none"));
+    set(&mut r.headers, "x-enc-alg", "none");
     let e = open(&r, now).unwrap_err();
     assert_eq!(
         (e.code(), e.kind()),
@@ -418,10 +411,7 @@ fn reply_rules() {
         .unwrap();
     let mut r = signed_reply(200, &serde_json::json!({}), now);
     r.body = body;
-    r.headers.insert(
-        "x-signature",
-        HeaderValue::from_str(&sig.signature_b64).unwrap(),
-    );
+    set(&mut r.headers, "x-signature", &sig.signature_b64);
     let e = open(&r, now).unwrap_err();
     assert_eq!(
         (e.code(), e.kind()),
@@ -431,12 +421,10 @@ fn reply_rules() {
     let sealed = idp.seal_request(b"not json", now).unwrap();
     let mut r = Reply {
         status: 200,
-        headers: HeaderMap::new(),
+        headers: Headers::new(),
         body: sealed.body,
     };
-    for (n, v) in sealed.headers {
-        r.headers.insert(n, v);
-    }
+    r.headers = sealed.headers;
     assert_eq!(open(&r, now).unwrap_err().code(), "delegation.response");
 
     // 7. Signed non-2xx carries status and detail.
@@ -450,8 +438,7 @@ fn reply_rules() {
     assert_eq!(e.body_excerpt(), Some("Invalid OTP"));
     // The rule order: a bad signature on a non-2xx is a response error, not a request error.
     let mut r = signed_reply(500, &serde_json::json!({"detail": "x"}), now);
-    r.headers
-        .insert("x-key-id", HeaderValue::from_static("other"));
+    set(&mut r.headers, "x-key-id", "other");
     assert!(open(&r, now).unwrap_err().kind() == ErrorKind::ProtocolViolation);
 }
 
@@ -615,4 +602,20 @@ fn from_keys_and_from_env() {
     let e =
         delegation::Client::from_config(&hawcx::config::Config::from_lookup(|_| None)).unwrap_err();
     assert!(e.to_string().contains("SP_ED25519_PRIVATE_KEY_PEM"));
+    // The API key is a credential: Debug says it is set, never what it is.
+    let keyed = delegation::Client::from_keys(
+        FromKeys::new(a.clone(), b.clone(), c.clone(), d.clone(), "x")
+            .with_base_url("https://h.example")
+            .with_api_key("sk-live-very-secret"),
+    )
+    .unwrap();
+    let shown = format!("{keyed:?}");
+    assert!(!shown.contains("sk-live-very-secret"), "{shown}");
+    assert!(shown.contains("[redacted]"), "{shown}");
+    let e =
+        delegation::Client::from_config(&hawcx::config::Config::from_lookup(|_| None)).unwrap_err();
+    assert_eq!(
+        (e.code(), e.kind()),
+        ("config.missing", ErrorKind::Configuration)
+    );
 }

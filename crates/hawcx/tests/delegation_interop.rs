@@ -315,15 +315,16 @@ fn interop_v2_jwt_bearer_and_response_signatures() {
     let t = JwtBearerTransport::new("https://api.example/base", "cfg-1", signer, v).unwrap();
     let url = hawcx::http::join_endpoint(t.base_url(), "/v1/management/stepup/consume").unwrap();
     let req = t
-        .build_request(&url, &json!({"step_up_receipt": "r-é"}), &[], now())
+        .build_request(
+            &url,
+            &json!({"step_up_receipt": "r-é"}),
+            &hawcx::http::Headers::new(),
+            now(),
+        )
         .unwrap();
     let auth = req
         .headers
-        .iter()
-        .find(|(n, _)| n == "authorization")
-        .unwrap()
-        .1
-        .to_str()
+        .get_str("authorization")
         .unwrap()
         .strip_prefix("Bearer ")
         .unwrap()

@@ -13,13 +13,14 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use delegation_support::*;
 use hawcx::ErrorKind;
 use hawcx::SigningKey;
 use hawcx::clock::ManualClock;
 use hawcx::delegation::{self, EciesTransport, FromKeys, MfaChange, MfaMethod, SuggestedMfa};
+use hawcx::http::Headers;
 use hawcx::jose::{Curve, b64};
 use hawcx::jwks::RemoteJwkSet;
 use hawcx::management::{
@@ -122,7 +123,9 @@ async fn handle(
         return bearer(idp, path, headers, body);
     }
     // Verify and decrypt the request with the same rules a reply gets.
-    let payload = match idp.mirror.open_response(200, &headers, &body, now()) {
+    let ours = Headers::from_pairs(headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())))
+        .expect("axum headers are valid");
+    let payload = match idp.mirror.open_response(200, &ours, &body, now()) {
         Ok(p) => p,
         Err(e) => {
             return (
@@ -152,8 +155,11 @@ async fn handle(
         .seal_request(reply.to_string().as_bytes(), ts)
         .unwrap();
     let mut out = HeaderMap::new();
-    for (n, v) in sealed.headers {
-        out.insert(n, v);
+    for (n, v) in &sealed.headers {
+        out.insert(
+            HeaderName::from_bytes(n.as_bytes()).unwrap(),
+            HeaderValue::from_bytes(v).unwrap(),
+        );
     }
     match mode {
         ReplyMode::WrongIdpKid => {

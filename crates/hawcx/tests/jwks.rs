@@ -240,6 +240,32 @@ async fn issuer_down_keeps_verifying_from_stale_keys_until_max_staleness() {
 }
 
 #[tokio::test]
+async fn a_failing_issuer_with_nothing_cached_is_asked_once_per_cooldown() {
+    let key = es256("k1");
+    let (idp, url) = start(&[&key], Duration::ZERO).await;
+    *idp.mode.lock().unwrap() = Mode::Down;
+    let clock = clock();
+    let set = RemoteJwkSet::builder(&url)
+        .with_clock(clock.clone())
+        .build()
+        .unwrap();
+    let t = token(&key);
+    for _ in 0..20 {
+        let err = set.verify_jwt(&t, &validation()).await.unwrap_err();
+        assert_eq!(err.code(), "jwks.http_status");
+        assert_eq!(
+            hawcx::Error::from(err).kind(),
+            hawcx::ErrorKind::ServerRefused
+        );
+    }
+    assert_eq!(idp.hits.load(Ordering::SeqCst), 1, "one fetch per cooldown");
+    *idp.mode.lock().unwrap() = Mode::Normal;
+    clock.advance(Duration::from_secs(31));
+    set.verify_jwt(&t, &validation()).await.unwrap();
+    assert_eq!(idp.hits.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
 async fn garbage_huge_and_hanging_issuers_give_typed_errors_within_the_timeout() {
     let key = es256("k1");
     let t = token(&key);

@@ -234,10 +234,9 @@ fn bearer_request_shape() {
     let verifier = ResponseSignatureVerifier::new(IssuerKeys::Static(set));
     let t = JwtBearerTransport::new("https://api.example/base", "cfg-9", signer, verifier).unwrap();
     let url = hawcx::http::join_endpoint(t.base_url(), "/v1/management/users/phone").unwrap();
-    let spoof = [(
-        reqwest::header::HeaderName::from_static("x-config-id"),
-        reqwest::header::HeaderValue::from_static("spoofed"),
-    )];
+    let spoof = hawcx::http::Headers::new()
+        .with("x-config-id", "spoofed")
+        .unwrap();
     let req = t
         .build_request(&url, &json!({"userid": "é", "phone": "+1"}), &spoof, NOW)
         .unwrap();
@@ -245,8 +244,8 @@ fn bearer_request_shape() {
     let get = |n: &str| -> Vec<&str> {
         req.headers
             .iter()
-            .filter(|(k, _)| k == n)
-            .map(|(_, v)| v.to_str().unwrap())
+            .filter(|(k, _)| *k == n)
+            .map(|(_, v)| std::str::from_utf8(v).unwrap())
             .collect()
     };
     assert_eq!(

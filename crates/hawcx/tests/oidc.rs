@@ -1398,3 +1398,113 @@ print(json.dumps(result.claims))
         }
     }
 }
+
+mod config_and_caches {
+    //! `ExchangeRequest::from_config` (the guide's variables) and the caller-held key cache.
+    use super::*;
+    use hawcx::config::Config;
+    use hawcx::oidc::KeyCache;
+
+    fn config(vars: Vec<(&'static str, String)>) -> Config {
+        Config::from_lookup(move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn from_config_checks_the_configured_issuer_and_uses_the_env_style_pem() {
+        run(async {
+            let k = key(Algorithm::ES256);
+            let (server, _) = setup(&k, &claims()).await;
+            let base = |iss: &str| {
+                vec![
+                    ("OAUTH_TOKEN_ENDPOINT", server.url(TOKEN_PATH)),
+                    ("OAUTH_CLIENT_ID", CLIENT.to_owned()),
+                    // As a .env file holds it: one line, literal \n.
+                    ("OAUTH_PUBLIC_KEY", pem_of(&k).replace('\n', "\\n")),
+                    ("OAUTH_ISSUER", iss.to_owned()),
+                ]
+            };
+            let req = ExchangeRequest::from_config("code-1", &config(base(ISS))).unwrap();
+            let claims = oidc::exchange_code(&req).await.unwrap();
+            assert_eq!(claims.sub.as_deref(), Some("user-1"));
+
+            let req = ExchangeRequest::from_config("code-1", &config(base("https://evil.example")))
+                .unwrap();
+            let err = oidc::exchange_code(&req).await.unwrap_err();
+            assert_eq!(err.code(), "jwt.invalid_issuer");
+            assert_eq!(hawcx::Error::from(err).kind(), ErrorKind::InvalidToken);
+        })
+    }
+
+    #[test]
+    fn from_config_names_the_missing_variable() {
+        let e = ExchangeRequest::from_config("c", &config(vec![])).unwrap_err();
+        assert!(e.to_string().contains("OAUTH_TOKEN_ENDPOINT"), "{e}");
+        let e = ExchangeRequest::from_config(
+            "c",
+            &config(vec![
+                ("OAUTH_TOKEN_ENDPOINT", "https://idp.example/token".into()),
+                ("OAUTH_CLIENT_ID", CLIENT.into()),
+            ]),
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("OAUTH_PUBLIC_KEY") && text.contains("JWKS_URL"),
+            "{text}"
+        );
+        assert_eq!(hawcx::Error::from(e).kind(), ErrorKind::Configuration);
+        // JWKS from the issuer when neither a key nor a JWKS URL is given.
+        let req = ExchangeRequest::from_config(
+            "c",
+            &config(vec![
+                ("OAUTH_TOKEN_ENDPOINT", "https://idp.example/token".into()),
+                ("OAUTH_CLIENT_ID", CLIENT.into()),
+                ("OAUTH_ISSUER", "https://idp.example/".into()),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            req.jwks_url.as_deref(),
+            Some("https://idp.example/.well-known/jwks.json")
+        );
+    }
+
+    #[test]
+    fn key_cache_is_the_callers_and_bounded() {
+        run(async {
+            let cache = KeyCache::new(2);
+            for _ in 0..3 {
+                let k = key(Algorithm::ES256);
+                let (_s, req) = setup(&k, &claims()).await;
+                oidc::exchange_code(&req.with_key_cache(cache.clone()))
+                    .await
+                    .unwrap();
+            }
+            // Three distinct PEM keys, capacity two; none went to the default instance.
+            let (keys, _) = cache.len();
+            assert!((1..=2).contains(&keys), "{keys}");
+            // A key set per (URL, HTTP client): the JWKS fetch uses the request's client.
+            let k = key(Algorithm::ES256);
+            let (server, _) = setup(&k, &claims()).await;
+            server.route(
+                JWKS_PATH,
+                Reply::json(200, json!({"keys": [k.public_jwk().to_public_json()]})),
+            );
+            let http = hawcx::http::HttpClient::new(Duration::from_secs(2)).unwrap();
+            let req = ExchangeRequest::new("code-1", server.url(TOKEN_PATH), CLIENT)
+                .with_jwks_url(server.url(JWKS_PATH))
+                .with_key_cache(cache.clone())
+                .with_http_client(http);
+            oidc::exchange_code(&req).await.unwrap();
+            oidc::exchange_code(&req).await.unwrap();
+            assert_eq!(cache.len().1, 1);
+            assert_eq!(server.requests(JWKS_PATH).len(), 1, "cached per client");
+            cache.clear();
+            assert_eq!(cache.len(), (0, 0));
+        })
+    }
+}

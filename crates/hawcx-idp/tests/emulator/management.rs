@@ -447,15 +447,13 @@ async fn ecies_transport_for_management() {
     idp.post_json("/dev/users", json!({"email": "e@example.com"}))
         .await;
     let t = transport(&idp, "hawcx");
-    let cfg: reqwest::header::HeaderValue = idp.env["HAWCX_CONFIG_ID"].parse().unwrap();
-    let extra = vec![
-        (
-            "x-hawcx-protocol-version".parse().unwrap(),
-            "2".parse().unwrap(),
-        ),
-        ("x-config-id".parse().unwrap(), cfg.clone()),
-        ("apikey".parse().unwrap(), cfg),
-    ];
+    let cfg = idp.env["HAWCX_CONFIG_ID"].as_str();
+    let extra = hawcx::http::Headers::from_pairs([
+        ("x-hawcx-protocol-version", "2"),
+        ("x-config-id", cfg),
+        ("apikey", cfg),
+    ])
+    .unwrap();
     let v = t
         .send_with_headers("/v1/management/stepup/start-token", &json!({"subject_userid": "e@example.com", "purpose": "change_phone_number", "new_phone_number": "+15550000003"}), &extra)
         .await

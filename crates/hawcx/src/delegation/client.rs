@@ -9,6 +9,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::http::Headers;
 use crate::secret::SecretString;
 use serde::Serialize;
 
@@ -154,7 +155,8 @@ impl FromKeys {
 #[derive(Clone)]
 pub struct Client {
     transport: Arc<EciesTransport>,
-    api_key: Option<reqwest::header::HeaderValue>,
+    /// Per-request headers: the API key (marked sensitive) when set.
+    extra: Headers,
 }
 
 impl fmt::Debug for Client {
@@ -162,7 +164,7 @@ impl fmt::Debug for Client {
         // The API key is a credential: say whether it is set, never what it is.
         f.debug_struct("Client")
             .field("transport", &self.transport)
-            .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .field("api_key", &self.extra.get("apikey").map(|_| "[redacted]"))
             .finish()
     }
 }
@@ -274,12 +276,11 @@ impl Client {
     /// `OAUTH_ISSUER`).
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] naming a missing variable, plus those of
+    /// [`Error::MissingConfig`] naming a missing variable, plus those of
     /// [`Client::from_keys`].
     pub fn from_config(config: &Config) -> Result<Client, Error> {
-        let missing =
-            |name: &str| Error::invalid(format!("missing required environment variable {name}"));
-        let secret = |value: &Option<SecretString>, name: &str| {
+        let missing = Error::MissingConfig;
+        let secret = |value: &Option<SecretString>, name: &'static str| {
             value
                 .as_ref()
                 .map(|s| s.expose().to_owned())
@@ -319,15 +320,15 @@ impl Client {
         transport: EciesTransport,
         api_key: Option<&str>,
     ) -> Result<Client, Error> {
-        let api_key = api_key
-            .map(|k| {
-                reqwest::header::HeaderValue::from_str(k)
-                    .map_err(|_| Error::invalid("api_key is not a valid HTTP header value"))
-            })
-            .transpose()?;
+        let mut extra = Headers::new();
+        if let Some(key) = api_key {
+            extra
+                .append_sensitive("apikey", key)
+                .map_err(|_| Error::invalid("api_key is not a valid HTTP header value"))?;
+        }
         Ok(Client {
             transport: Arc::new(transport),
-            api_key,
+            extra,
         })
     }
 
@@ -341,19 +342,9 @@ impl Client {
         endpoint: &str,
         payload: &impl Serialize,
     ) -> Result<T, Error> {
-        let extra: Vec<_> = self
-            .api_key
-            .iter()
-            .map(|v| {
-                (
-                    reqwest::header::HeaderName::from_static("apikey"),
-                    v.clone(),
-                )
-            })
-            .collect();
         let value = self
             .transport
-            .send_with_headers(endpoint, payload, &extra)
+            .send_with_headers(endpoint, payload, &self.extra)
             .await?;
         serde_json::from_value(value)
             .map_err(|_| Error::Response(format!("unexpected reply shape from {endpoint}")))

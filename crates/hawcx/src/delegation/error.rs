@@ -21,6 +21,9 @@ pub enum Error {
     /// A caller-side argument is invalid (unknown MFA method, OTP not six digits, …).
     #[error("{0}")]
     InvalidArgument(String),
+    /// A required setting (environment variable) is not set.
+    #[error("missing required environment variable {0}")]
+    MissingConfig(&'static str),
     /// A key could not be loaded or a crypto operation failed.
     #[error("{0}")]
     Crypto(String),
@@ -70,6 +73,7 @@ impl Error {
     pub fn code(&self) -> &'static str {
         match self {
             Error::InvalidArgument(_) => "delegation.invalid_argument",
+            Error::MissingConfig(_) => "config.missing",
             Error::Crypto(_) => "delegation.crypto",
             Error::UnsafeUrl(_) => "delegation.unsafe_url",
             Error::Network(_) => "delegation.network",
@@ -88,7 +92,9 @@ impl Error {
         use crate::ErrorKind;
         match self {
             Error::InvalidArgument(_) => ErrorKind::InvalidInput,
-            Error::Crypto(_) | Error::UnsafeUrl(_) => ErrorKind::Configuration,
+            Error::Crypto(_) | Error::UnsafeUrl(_) | Error::MissingConfig(_) => {
+                ErrorKind::Configuration
+            }
             Error::Network(e) => e.kind(),
             Error::Request { .. } => ErrorKind::ServerRefused,
             Error::UnsignedResponse

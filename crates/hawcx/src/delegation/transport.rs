@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::Value;
 
 use super::ecies::{self, ENC_ALG};
@@ -16,7 +16,7 @@ use super::keys::{X25519PrivateKey, X25519PublicKey};
 use super::signature::{Signer, Verifier};
 use super::{Error, excerpt, json_ascii};
 use crate::clock::{SharedClock, SystemClock};
-use crate::http::{self, HttpClient, Url};
+use crate::http::{self, Headers, HttpClient, Url};
 
 /// Default whole-request timeout (the official package's 15 s).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -33,7 +33,7 @@ pub struct SealedRequest {
     pub body: Vec<u8>,
     /// `Content-Type`, `X-Enc-Alg`, `X-SP-Id` (if set), `X-Timestamp`, `X-Signature-Alg`,
     /// `X-Signature`, `X-Key-Id` (if the signer has a kid), then the transport's fixed extra headers.
-    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub headers: Headers,
 }
 
 /// The ECIES + detached-signature transport. Cheap to share behind an `Arc`; keys are parsed
@@ -45,7 +45,7 @@ pub struct EciesTransport {
     peer: X25519PublicKey,
     own: X25519PrivateKey,
     sp_id: Option<HeaderValue>,
-    extra: Vec<(HeaderName, HeaderValue)>,
+    extra: Headers,
     timeout: Duration,
     clock_skew: Duration,
     http: HttpClient,
@@ -90,7 +90,7 @@ impl EciesTransport {
             peer: idp_encryption_key,
             own: sp_decryption_key,
             sp_id: None,
-            extra: Vec::new(),
+            extra: Headers::new(),
             timeout: DEFAULT_TIMEOUT,
             clock_skew: DEFAULT_CLOCK_SKEW,
             http: HttpClient::shared(),
@@ -107,9 +107,9 @@ impl EciesTransport {
     /// Adds a header sent with every request (`apikey`, `X-Config-Id`, …), after the
     /// protocol headers.
     pub fn with_header(mut self, name: &str, value: &str) -> Result<Self, Error> {
-        let name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| Error::invalid("invalid HTTP header name"))?;
-        self.extra.push((name, header_value("header", value)?));
+        self.extra
+            .append(name, value)
+            .map_err(|_| Error::invalid("invalid HTTP header name or value"))?;
         Ok(self)
     }
 
@@ -146,32 +146,34 @@ impl EciesTransport {
     pub fn seal_request(&self, plaintext: &[u8], ts: i64) -> Result<SealedRequest, Error> {
         let body = ecies::seal(&self.peer, plaintext)?;
         let sig = self.signer.sign_detached(&body, ts)?;
-        let mut headers = Vec::with_capacity(8 + self.extra.len());
+        let mut headers = Headers::new();
         let stat = HeaderValue::from_static;
-        headers.push((reqwest::header::CONTENT_TYPE, stat("application/json")));
-        headers.push((HeaderName::from_static("x-enc-alg"), stat(ENC_ALG)));
+        headers.push_typed(reqwest::header::CONTENT_TYPE, stat("application/json"));
+        headers.push_typed(HeaderName::from_static("x-enc-alg"), stat(ENC_ALG));
         if let Some(sp_id) = &self.sp_id {
-            headers.push((HeaderName::from_static("x-sp-id"), sp_id.clone()));
+            headers.push_typed(HeaderName::from_static("x-sp-id"), sp_id.clone());
         }
-        headers.push((
+        headers.push_typed(
             HeaderName::from_static("x-timestamp"),
             HeaderValue::from(ts),
-        ));
-        headers.push((
+        );
+        headers.push_typed(
             HeaderName::from_static("x-signature-alg"),
             stat(sig.alg.as_str()),
-        ));
-        headers.push((
+        );
+        headers.push_typed(
             HeaderName::from_static("x-signature"),
             header_value("signature", &sig.signature_b64)?,
-        ));
+        );
         if let Some(kid) = &sig.kid {
-            headers.push((
+            headers.push_typed(
                 HeaderName::from_static("x-key-id"),
                 header_value("kid", kid)?,
-            ));
+            );
         }
-        headers.extend(self.extra.iter().cloned());
+        for (name, value) in self.extra.typed() {
+            headers.push_typed(name.clone(), value.clone());
+        }
         Ok(SealedRequest { body, headers })
     }
 
@@ -189,15 +191,25 @@ impl EciesTransport {
     pub fn open_response(
         &self,
         status: u16,
-        headers: &HeaderMap,
+        headers: &Headers,
+        body: &[u8],
+        now: i64,
+    ) -> Result<Value, Error> {
+        self.open_with(status, |name| headers.get(name), body, now)
+    }
+
+    /// [`EciesTransport::open_response`] over any header lookup (first value of a name).
+    fn open_with<'h>(
+        &self,
+        status: u16,
+        header: impl Fn(&str) -> Option<&'h [u8]>,
         body: &[u8],
         now: i64,
     ) -> Result<Value, Error> {
         let success = (200..300).contains(&status);
         let get = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
+            header(name)
+                .and_then(http::visible_ascii)
                 .filter(|v| !v.is_empty())
         };
         let (Some(sig), Some(alg), Some(enc), Some(ts)) = (
@@ -220,9 +232,9 @@ impl EciesTransport {
             });
         }
         // A present but unreadable key id must not fall back to the single-key default.
-        let kid = match headers.get("x-key-id") {
+        let kid = match header("x-key-id") {
             None => None,
-            Some(v) => Some(v.to_str().map_err(|_| Error::BadResponseSignature)?),
+            Some(v) => Some(http::visible_ascii(v).ok_or(Error::BadResponseSignature)?),
         };
         self.verifier
             .verify(body, ts, sig, alg, kid)
@@ -257,7 +269,8 @@ impl EciesTransport {
         endpoint: &str,
         payload: &impl serde::Serialize,
     ) -> Result<Value, Error> {
-        self.send_with_headers(endpoint, payload, &[]).await
+        self.send_with_headers(endpoint, payload, &Headers::new())
+            .await
     }
 
     /// [`EciesTransport::send`] with per-request headers added after the fixed ones.
@@ -265,14 +278,14 @@ impl EciesTransport {
         &self,
         endpoint: &str,
         payload: &impl serde::Serialize,
-        extra: &[(HeaderName, HeaderValue)],
+        extra: &Headers,
     ) -> Result<Value, Error> {
         let url = http::join_endpoint(&self.base_url, endpoint).map_err(Error::UnsafeUrl)?;
         let plaintext = zeroize::Zeroizing::new(json_ascii(payload)?);
         let sealed = self.seal_request(&plaintext, self.clock.unix_seconds())?;
         let mut request = self.http.reqwest().post(url.clone());
-        for (name, value) in sealed.headers.into_iter().chain(extra.iter().cloned()) {
-            request = request.header(name, value);
+        for (name, value) in sealed.headers.typed().chain(extra.typed()) {
+            request = request.header(name.clone(), value.clone());
         }
         let response = self
             .http
@@ -284,9 +297,9 @@ impl EciesTransport {
             )
             .await
             .map_err(Error::Network)?;
-        self.open_response(
+        self.open_with(
             response.status,
-            &response.headers,
+            |name| response.headers.get(name).map(|v| v.as_bytes()),
             &response.body,
             self.clock.unix_seconds(),
         )

@@ -9,8 +9,11 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
+mod headers;
 mod url_rules;
 
+pub use headers::Headers;
+pub(crate) use headers::visible_ascii;
 pub use url::Url;
 pub use url_rules::{UrlError, check_base_url, check_url, join_endpoint, redact};
 
@@ -67,6 +70,12 @@ pub enum Error {
     /// The HTTP client could not be built (the TLS backend did not initialise).
     #[error("could not build the HTTP client: {0}")]
     Client(#[source] TransportError),
+    /// A header name that is not an HTTP token, or a value with control bytes.
+    #[error("invalid HTTP header {name:?}: names are tokens, values have no control bytes")]
+    InvalidHeader {
+        /// The name as given (printable excerpt).
+        name: String,
+    },
 }
 
 /// The transport library's error, kept opaque so upgrading it is not a breaking change.
@@ -96,6 +105,7 @@ impl Error {
             Error::Network { .. } => "http.network",
             Error::TooLarge { .. } => "http.too_large",
             Error::Client(_) => "http.client",
+            Error::InvalidHeader { .. } => "http.invalid_header",
         }
     }
 
@@ -107,6 +117,7 @@ impl Error {
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::Connect { .. } | Error::Network { .. } => ErrorKind::Network,
             Error::TooLarge { .. } => ErrorKind::ProtocolViolation,
+            Error::InvalidHeader { .. } => ErrorKind::InvalidInput,
         }
     }
 

@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::Error;
 use super::response_signature::ResponseSignatureVerifier;
 use crate::clock::{SharedClock, SystemClock};
-use crate::http::{self, HttpClient, Url};
+use crate::http::{self, Headers, HttpClient, Url};
 use crate::jose::{Algorithm, SigningKey, b64};
 
 /// Default bearer JWT lifetime (60 s).
@@ -145,7 +145,7 @@ pub struct BearerRequest {
     pub body: Vec<u8>,
     /// Caller headers, then `Content-Type`, `Authorization`, `X-Config-Id`,
     /// `X-Hawcx-Protocol-Version`.
-    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub headers: Headers,
 }
 
 /// The JWT-bearer transport.
@@ -239,7 +239,7 @@ impl JwtBearerTransport {
         &self,
         url: &Url,
         payload: &impl Serialize,
-        extra: &[(HeaderName, HeaderValue)],
+        extra: &Headers,
         now: i64,
     ) -> Result<BearerRequest, Error> {
         let body = serde_json::to_vec(payload)
@@ -263,12 +263,15 @@ impl JwtBearerTransport {
                 self.protocol_version.clone(),
             ),
         ];
-        let mut headers: Vec<(HeaderName, HeaderValue)> = extra
-            .iter()
-            .filter(|(n, _)| !own.iter().any(|(o, _)| o == n))
-            .cloned()
-            .collect();
-        headers.extend(own);
+        let mut headers = Headers::new();
+        for (name, value) in extra.typed() {
+            if !own.iter().any(|(o, _)| o == name) {
+                headers.push_typed(name.clone(), value.clone());
+            }
+        }
+        for (name, value) in own {
+            headers.push_typed(name, value);
+        }
         Ok(BearerRequest { body, headers })
     }
 
@@ -277,7 +280,21 @@ impl JwtBearerTransport {
     pub async fn open_response(
         &self,
         status: u16,
-        headers: &reqwest::header::HeaderMap,
+        headers: &Headers,
+        body: &[u8],
+    ) -> Result<Value, Error> {
+        self.open_with(
+            status,
+            headers.get_str(super::RESPONSE_SIGNATURE_HEADER),
+            body,
+        )
+        .await
+    }
+
+    async fn open_with(
+        &self,
+        status: u16,
+        signature: Option<&str>,
         body: &[u8],
     ) -> Result<Value, Error> {
         if !(200..300).contains(&status) {
@@ -297,11 +314,8 @@ impl JwtBearerTransport {
             });
         }
         if let Some(verifier) = &self.verifier {
-            let sig = headers
-                .get(super::RESPONSE_SIGNATURE_HEADER)
-                .and_then(|v| v.to_str().ok());
             verifier
-                .verify(sig, body)
+                .verify(signature, body)
                 .await
                 .map_err(Error::ResponseSignature)?;
         }
@@ -314,21 +328,25 @@ impl JwtBearerTransport {
         &self,
         endpoint: &str,
         payload: &impl Serialize,
-        extra: &[(HeaderName, HeaderValue)],
+        extra: &Headers,
     ) -> Result<Value, Error> {
         let url = http::join_endpoint(&self.base_url, endpoint).map_err(Error::UnsafeUrl)?;
         let BearerRequest { body, headers } =
             self.build_request(&url, payload, extra, self.clock.unix_seconds())?;
         let mut request = self.http.reqwest().post(url.clone()).body(body);
-        for (name, value) in headers {
-            request = request.header(name, value);
+        for (name, value) in headers.typed() {
+            request = request.header(name.clone(), value.clone());
         }
         let response = self
             .http
             .send(request, &url, self.timeout, MAX_RESPONSE_BODY)
             .await
             .map_err(Error::Network)?;
-        self.open_response(response.status, &response.headers, &response.body)
-            .await
+        self.open_with(
+            response.status,
+            response.header(super::RESPONSE_SIGNATURE_HEADER),
+            &response.body,
+        )
+        .await
     }
 }

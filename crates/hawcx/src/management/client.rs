@@ -9,7 +9,6 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{HeaderName, HeaderValue};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -17,6 +16,7 @@ use super::Error;
 use super::bearer::{BearerSigner, JwtBearerTransport};
 use super::response_signature::ResponseSignatureVerifier;
 use crate::delegation::{Credentials, EciesTransport, Signer, Verifier};
+use crate::http::Headers;
 use crate::secret::SecretString;
 
 /// The default API prefix for step-up endpoints.
@@ -221,7 +221,7 @@ impl PrivateKeyJwt {
 pub struct StepUpClient {
     transport: Arc<Transport>,
     api_prefix: String,
-    headers: Vec<(HeaderName, HeaderValue)>,
+    headers: Headers,
 }
 
 impl fmt::Debug for StepUpClient {
@@ -249,12 +249,10 @@ fn check_prefix(prefix: &str) -> Result<String, Error> {
     Ok(prefix.to_owned())
 }
 
-fn header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), Error> {
-    let n = HeaderName::from_bytes(name.as_bytes())
-        .map_err(|_| Error::invalid("invalid HTTP header name"))?;
-    let v = HeaderValue::from_str(value)
-        .map_err(|_| Error::invalid(format!("{name} is not a valid HTTP header value")))?;
-    Ok((n, v))
+fn append(headers: &mut Headers, name: &str, value: &str) -> Result<(), Error> {
+    headers
+        .append(name, value)
+        .map_err(|_| Error::invalid(format!("{name} is not a valid HTTP header value")))
 }
 
 impl StepUpClient {
@@ -279,9 +277,9 @@ impl StepUpClient {
         let transport =
             JwtBearerTransport::new(&options.base_url, &options.config_id, signer, verifier)?
                 .with_timeout(options.timeout);
-        let mut headers = Vec::new();
+        let mut headers = Headers::new();
         if let Some(rp) = &options.relying_party {
-            headers.push(header("x-relying-party", rp)?);
+            append(&mut headers, "x-relying-party", rp)?;
         }
         Ok(StepUpClient {
             transport: Arc::new(Transport::Bearer(transport)),
@@ -296,9 +294,9 @@ impl StepUpClient {
         api_prefix: &str,
         relying_party: Option<&str>,
     ) -> Result<StepUpClient, Error> {
-        let mut headers = Vec::new();
+        let mut headers = Headers::new();
         if let Some(rp) = relying_party {
-            headers.push(header("x-relying-party", rp)?);
+            append(&mut headers, "x-relying-party", rp)?;
         }
         Ok(StepUpClient {
             transport: Arc::new(Transport::Bearer(transport)),
@@ -339,15 +337,16 @@ impl StepUpClient {
         api_key: Option<&str>,
         relying_party: Option<&str>,
     ) -> Result<StepUpClient, Error> {
-        let mut headers = vec![header("x-hawcx-protocol-version", "2")?];
+        let mut headers = Headers::new();
+        append(&mut headers, "x-hawcx-protocol-version", "2")?;
         if let Some(k) = api_key {
-            headers.push(header("apikey", k)?);
+            append(&mut headers, "apikey", k)?;
         }
         if let Some(rp) = relying_party {
-            headers.push(header("x-relying-party", rp)?);
+            append(&mut headers, "x-relying-party", rp)?;
         }
         if let Some(c) = config_id {
-            headers.push(header("x-config-id", c)?);
+            append(&mut headers, "x-config-id", c)?;
         }
         Ok(StepUpClient {
             transport: Arc::new(Transport::Ecies(transport)),

@@ -26,6 +26,14 @@ pub enum Error {
         /// What is wrong and how to fix it.
         reason: &'static str,
     },
+    /// A required setting (environment variable) is not set.
+    #[error("{variable} is not set: {hint}")]
+    MissingConfig {
+        /// The variable's name, as the guide's `.env` spells it.
+        variable: &'static str,
+        /// What it is for and what to set instead.
+        hint: &'static str,
+    },
     /// The static public key or the signing key could not be loaded.
     #[error("invalid key configuration: {reason}")]
     InvalidKeyConfig {
@@ -115,6 +123,7 @@ impl Error {
         match self {
             Error::InvalidInput { .. } => "usage.invalid_input",
             Error::InvalidKeyConfig { .. } => "config.invalid_key",
+            Error::MissingConfig { .. } => "config.missing",
             Error::Network(e) => match e {
                 http::Error::Timeout { .. } => "exchange.timeout",
                 http::Error::Url(_) => "exchange.invalid_url",
@@ -143,7 +152,9 @@ impl Error {
         use crate::ErrorKind;
         match self {
             Error::InvalidInput { .. } => ErrorKind::InvalidInput,
-            Error::InvalidKeyConfig { .. } => ErrorKind::Configuration,
+            Error::InvalidKeyConfig { .. } | Error::MissingConfig { .. } => {
+                ErrorKind::Configuration
+            }
             Error::Network(e) => e.kind(),
             Error::ExchangeFailed { .. } => ErrorKind::ServerRefused,
             Error::InvalidResponse { .. } | Error::MissingIdToken { .. } => {

@@ -116,18 +116,16 @@ impl ExchangeRequest {
     /// claim is not compared: signature, audience, expiry and nonce still are.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] naming the missing variable.
+    /// [`Error::MissingConfig`] naming the missing variable.
     pub fn from_config(code: impl Into<String>, config: &Config) -> Result<ExchangeRequest, Error> {
-        let token_url = config.token_endpoint.clone().ok_or_else(|| {
-            Error::input(
-                "OAUTH_TOKEN_ENDPOINT",
-                "is not set; it names the token endpoint",
-            )
+        let token_url = config.token_endpoint.clone().ok_or(Error::MissingConfig {
+            variable: "OAUTH_TOKEN_ENDPOINT",
+            hint: "set it to the identity provider's token endpoint URL",
         })?;
-        let client_id = config
-            .client_id
-            .clone()
-            .ok_or_else(|| Error::input("OAUTH_CLIENT_ID", "is not set"))?;
+        let client_id = config.client_id.clone().ok_or(Error::MissingConfig {
+            variable: "OAUTH_CLIENT_ID",
+            hint: "set it to the client id the identity provider issued",
+        })?;
         let mut request = ExchangeRequest::new(code, token_url, client_id);
         if let Some(key) = &config.public_key {
             request = request.with_public_key(key.as_str());
@@ -139,10 +137,10 @@ impl ExchangeRequest {
                 issuer.trim_end_matches('/')
             ));
         } else {
-            return Err(Error::input(
-                "OAUTH_PUBLIC_KEY",
-                "is not set, and neither is JWKS_URL nor OAUTH_ISSUER: set one so the id_token can be verified",
-            ));
+            return Err(Error::MissingConfig {
+                variable: "OAUTH_PUBLIC_KEY",
+                hint: "neither is JWKS_URL nor OAUTH_ISSUER; set one so the id_token can be verified",
+            });
         }
         if let Some(audience) = &config.audience {
             request = request.with_audience(audience.clone());
