@@ -244,3 +244,122 @@ fn keys_jws_round_trips_through_jws_verify() {
             .success();
     }
 }
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Runs `hawcx jwt verify --key <jwk> extra... token`; returns (exit code, stdout, stderr).
+fn jwt_verify(key: &SigningKey, extra: &[&str], token: &str) -> (i32, String, String) {
+    let jwk = write_temp(
+        &format!("jwt-{}.jwk", key.kid().unwrap_or("k")),
+        &key.public_jwk().to_public_json().to_string(),
+    );
+    let out = hawcx()
+        .args(["jwt", "verify", "--key"])
+        .arg(&jwk)
+        .args(extra)
+        .arg(token)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn jwt_verify_checks_claims_and_prints_them() {
+    let key = SigningKey::generate_ec(Curve::P256)
+        .unwrap()
+        .with_kid("jwt-k");
+    let now = unix_now();
+    let good = jose::sign_jwt(
+        &json!({"sub": "alice", "iss": "https://idp.example", "aud": "app", "exp": now + 60, "iat": now}),
+        &key,
+    )
+    .unwrap();
+    let (code, stdout, _) = jwt_verify(
+        &key,
+        &[
+            "--iss",
+            "https://idp.example",
+            "--aud",
+            "app",
+            "--require",
+            "sub",
+        ],
+        &good,
+    );
+    assert_eq!(code, 0);
+    let claims: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(claims["sub"], "alice");
+
+    let expired = jose::sign_jwt(&json!({"sub": "a", "exp": now - 30}), &key).unwrap();
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (
+            vec!["--iss", "https://other"],
+            good.as_str(),
+            "jwt.invalid_issuer",
+        ),
+        (
+            vec!["--aud", "other"],
+            good.as_str(),
+            "jwt.invalid_audience",
+        ),
+        (
+            vec!["--require", "email"],
+            good.as_str(),
+            "jwt.missing_claim",
+        ),
+        (vec![], expired.as_str(), "jwt.expired"),
+    ];
+    for (extra, token, want) in cases {
+        let (code, stdout, stderr) = jwt_verify(&key, &extra, token);
+        assert_eq!(code, 1, "{extra:?}: {stderr}");
+        assert!(stdout.is_empty());
+        assert!(stderr.starts_with(&format!("error: {want}: ")), "{stderr}");
+    }
+    // Leeway lets the just-expired token through.
+    let (code, _, stderr) = jwt_verify(&key, &["--leeway", "60"], &expired);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn jwt_verify_refuses_payloads_jws_verify_accepts() {
+    let key = SigningKey::generate_ec(Curve::P256)
+        .unwrap()
+        .with_kid("jwt-p");
+    let empty = serde_json::Map::new();
+    for payload in [
+        &b"not json"[..],
+        br#"["an", "array"]"#,
+        br#"{"sub": "a", "sub": "b"}"#,
+        b"{\"sub\": \"\xff\"}",
+        br#"{"sub": "a", "exp": "tomorrow"}"#,
+    ] {
+        let token = jose::sign_jws(payload, &key, &empty).unwrap();
+        let (code, _, stderr) = jwt_verify(&key, &[], &token);
+        assert_eq!(code, 1, "{payload:?}: {stderr}");
+        assert!(stderr.starts_with("error: j"), "{stderr}");
+    }
+    // `jws verify` stays payload-agnostic.
+    let token = jose::sign_jws(b"not json", &key, &empty).unwrap();
+    let jwk = write_temp("jwt-p.jwk", &key.public_jwk().to_public_json().to_string());
+    hawcx()
+        .args(["jws", "verify", "--key"])
+        .arg(&jwk)
+        .arg(&token)
+        .assert()
+        .success();
+    // Usage errors exit 2.
+    hawcx().args(["jwt", "verify", "tok"]).assert().code(2);
+    hawcx()
+        .args(["jwt", "verify", "--key", "/nonexistent", "tok"])
+        .assert()
+        .code(2);
+}

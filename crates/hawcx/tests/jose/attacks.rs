@@ -1006,6 +1006,40 @@ fn key_use_and_key_ops_are_honoured() {
 }
 
 #[test]
+fn a_kid_shared_with_a_refused_key_is_ambiguous() {
+    // Wycheproof's jws_duplicate_kid idea: the set also lists, under the token's kid, a key
+    // this crate refused to load (off-curve point; unknown key type). Which key the issuer
+    // meant cannot be known, so the token is refused rather than checked against the other.
+    let mut good = p256().public_jwk().to_public_json();
+    good["kid"] = "same".into();
+    let token = forge(
+        r#"{"alg":"ES256","kid":"same"}"#,
+        GOOD_CLAIMS,
+        p256(),
+        Algorithm::ES256,
+    );
+    let refused = [
+        json!({"kty": "EC", "crv": "P-256", "kid": "same",
+               "x": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+               "y": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE"}),
+        json!({"kty": "XYZ", "kid": "same"}),
+    ];
+    for bad in refused {
+        for keys in [json!([good, bad]), json!([bad, good])] {
+            let set = JwkSet::from_json(&json!({ "keys": keys }).to_string()).unwrap();
+            assert_code(
+                verify_jws(&token, &set, &[Algorithm::ES256], None),
+                "jws.ambiguous_key",
+            );
+        }
+    }
+    // The same refused key under another kid does not get in the way.
+    let other = json!({"kty": "XYZ", "kid": "other"});
+    let set = JwkSet::from_json(&json!({ "keys": [good, other] }).to_string()).unwrap();
+    verify_jws(&token, &set, &[Algorithm::ES256], None).unwrap();
+}
+
+#[test]
 fn ambiguous_key_choices_are_errors() {
     let a = p256().public_jwk().to_public_json();
     let b = attacker_p256().public_jwk().to_public_json();
