@@ -31,16 +31,12 @@ pub(crate) enum KeysCommand {
 }
 
 fn parse_alg(s: &str) -> Result<Algorithm, String> {
-    Algorithm::from_name(s).ok_or_else(|| format!("unknown algorithm {s:?}"))
+    s.parse::<Algorithm>()
+        .map_err(|_| format!("unknown algorithm {s:?}"))
 }
 
 fn env_line(name: &str, value: &str) -> String {
-    let escaped = value
-        .trim_end()
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n");
-    format!("{name}=\"{escaped}\"\n")
+    hawcx::config::dotenv::format_line(name, value.trim_end())
 }
 
 pub(crate) fn run(cmd: KeysCommand) -> Result<String, Failure> {

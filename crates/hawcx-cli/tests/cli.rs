@@ -198,7 +198,7 @@ fn keys_delegation_prints_loadable_env_lines_and_a_matching_blob() {
         .assert()
         .success();
     let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    let env = hawcx::config::parse_dotenv(&stdout);
+    let env = hawcx::config::dotenv::parse(&stdout);
     let get = |k: &str| {
         env.iter()
             .find(|(n, _)| n == k)

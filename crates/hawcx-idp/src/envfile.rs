@@ -9,22 +9,8 @@ use std::path::Path;
 
 use crate::IdpState;
 
-/// Quotes one value.
-pub(crate) fn quote(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+/// Quotes one value (the shared `.env` writer, so the core's reader reads it back).
+pub(crate) use hawcx::config::dotenv::quote;
 
 /// The variables, in a stable order.
 pub(crate) fn variables(state: &IdpState) -> Result<Vec<(&'static str, String)>, String> {
@@ -99,6 +85,10 @@ mod tests {
     #[test]
     fn quotes_pem_on_one_line() {
         assert_eq!(quote("a\nb"), "\"a\\nb\"");
+        assert_eq!(
+            hawcx::config::dotenv::parse(&format!("K={}", quote("{\"k\":\"v\\\"}")))[0].1,
+            "{\"k\":\"v\\\"}"
+        );
         assert_eq!(quote("{\"k\":\"v\\\"}"), "\"{\\\"k\\\":\\\"v\\\\\\\"}\"");
     }
 }

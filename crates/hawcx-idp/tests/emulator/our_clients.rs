@@ -154,21 +154,16 @@ async fn rust_delegation_client_from_env_file() {
     let path = dir.join(".env");
     idp.running.write_env_file(&path).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
-    let mut vars = std::collections::BTreeMap::new();
     for line in text
         .lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
     {
         let (k, v) = line.split_once('=').unwrap();
         assert!(v.starts_with('"') && v.ends_with('"'), "{k} is quoted");
-        assert!(!v.contains('\n'));
-        // The env-file escapes, undone for values: \" and \\ (PEM \n stay literal).
-        let inner = &v[1..v.len() - 1];
-        vars.insert(
-            k.to_owned(),
-            inner.replace("\\\"", "\"").replace("\\\\", "\\"),
-        );
     }
+    // Read back with the one `.env` reader (python-dotenv's rules).
+    let vars: std::collections::BTreeMap<String, String> =
+        hawcx::config::dotenv::parse(&text).into_iter().collect();
     for k in [
         "OAUTH_TOKEN_ENDPOINT",
         "OAUTH_CLIENT_ID",
@@ -192,7 +187,7 @@ async fn rust_delegation_client_from_env_file() {
     ] {
         assert!(vars.contains_key(k), "env file lacks {k}");
     }
-    assert!(vars["SP_ED25519_PRIVATE_KEY_PEM"].contains("-----BEGIN PRIVATE KEY-----\\n"));
+    assert!(vars["SP_ED25519_PRIVATE_KEY_PEM"].contains("-----BEGIN PRIVATE KEY-----\n"));
     assert!(vars["HAWCX_SECRET_KEY"].starts_with("hwx_sk_v1_"));
     let user = "env@example.com";
     idp.post_json("/dev/users", json!({"email": user})).await;

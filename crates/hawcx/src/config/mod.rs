@@ -4,6 +4,8 @@
 //! Values are kept as given; each consumer validates what it uses and names the variable in
 //! its error. SecretString values print as `[redacted]`.
 
+pub mod dotenv;
+
 use crate::secret::SecretString;
 
 /// Every setting the guide and the Hawcx 2.0 SDK read from the environment.
@@ -105,45 +107,13 @@ impl Config {
     }
 }
 
-/// Parses `.env` text (`KEY=value`, `export KEY=value`, `#` comments, single or double
-/// quotes; inside double quotes `\n` stays literal, as the guide's PEM variables expect).
-pub fn parse_dotenv(text: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let line = line.strip_prefix("export ").unwrap_or(line);
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let value = value.trim();
-        let value = if value.len() >= 2
-            && ((value.starts_with('"') && value.ends_with('"'))
-                || (value.starts_with('\'') && value.ends_with('\'')))
-        {
-            value[1..value.len() - 1].to_owned()
-        } else {
-            value
-                .split(" #")
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_owned()
-        };
-        out.push((key.trim().to_owned(), value));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn reads_guide_names_and_derives_defaults() {
-        let env = parse_dotenv(
+        let env = dotenv::parse(
             "# comment\nOAUTH_CLIENT_ID=abc\nexport OAUTH_ISSUER=\"https://x.hawcx.com/\"\nSESSION_SECRET='s3cret'\nSP_ED25519_PRIVATE_KEY_PEM=\"-----BEGIN PRIVATE KEY-----\\nAAA\\n-----END PRIVATE KEY-----\"\nEMPTY=\n",
         );
         let cfg = Config::from_lookup(|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()));
@@ -159,7 +129,8 @@ mod tests {
                 .as_ref()
                 .unwrap()
                 .expose()
-                .contains("\\n")
+                .contains("KEY-----\nAAA\n-----END"),
+            "double-quoted \\n decodes to a newline, as in python-dotenv"
         );
         assert!(
             !format!("{cfg:?}").contains("s3cret"),
