@@ -365,6 +365,13 @@ impl Inner {
         retire_old: bool,
     ) -> Result<(), String> {
         let now = self.now();
+        // Generate first: a failed generation must leave the current keys signing.
+        let id_key = generate_key(alg, true, is_ec(alg), now)?;
+        let response_key = if is_ec(alg) {
+            None
+        } else {
+            Some(generate_key(Algorithm::ES256, false, true, now)?)
+        };
         for k in &mut self.data.signing_keys {
             if k.retire_at.is_none() {
                 k.retire_at = Some(if retire_old { now } else { now + grace });
@@ -373,8 +380,11 @@ impl Inner {
             }
         }
         self.drop_expired_keys();
+        for (stored, loaded) in std::iter::once(id_key).chain(response_key) {
+            self.push_key(stored, loaded);
+        }
         self.dirty = true;
-        self.ensure_keys(alg, grace)
+        Ok(())
     }
 
     fn drop_expired_keys(&mut self) {

@@ -327,7 +327,7 @@ async fn env_file_written_at_start_and_after_rotation() {
             .to_owned()
     };
     let before = read_key();
-    assert!(before.contains("-----BEGIN PUBLIC KEY-----\\n"));
+    assert!(before.contains("-----BEGIN PUBLIC KEY-----\\n"), "{before}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;

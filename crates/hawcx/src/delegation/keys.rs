@@ -15,6 +15,7 @@ use aws_lc_rs::signature::{self, Ed25519KeyPair, KeyPair as _, RsaKeyPair};
 use zeroize::Zeroizing;
 
 use super::Error;
+use crate::jose::encode_pem as to_pem;
 use crate::jose::jwk::parse_pem;
 
 /// Length of every raw key in the protocol (Ed25519 seed and public key, X25519 keys).
@@ -139,13 +140,6 @@ fn pem_block(text: &str, want: &str, what: &str) -> Result<Zeroizing<Vec<u8>>, E
 /// A short, escaped rendering of untrusted text for error messages.
 pub(crate) fn printable(s: &str) -> String {
     crate::sanitize::printable(s, 40, crate::sanitize::Style::Ascii)
-}
-
-/// PEM with `\n` line endings and 64-column lines, as OpenSSL and `cryptography` write it
-/// (the `pem` crate defaults to CRLF).
-fn to_pem(tag: &str, der: &[u8]) -> String {
-    let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
-    pem::encode_config(&pem::Pem::new(tag, der.to_vec()), config)
 }
 
 // ---------------------------------------------------------------------------------------

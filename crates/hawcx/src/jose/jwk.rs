@@ -546,10 +546,7 @@ impl Jwk {
 
     /// The SPKI public key as PEM (`BEGIN PUBLIC KEY`).
     pub fn to_spki_pem(&self) -> Result<String, Error> {
-        Ok(pem::encode(&pem::Pem::new(
-            "PUBLIC KEY",
-            self.to_spki_der()?,
-        )))
+        Ok(encode_pem("PUBLIC KEY", &self.to_spki_der()?))
     }
 
     /// RFC 7638 thumbprint (SHA-256, base64url): a stable id for an asymmetric key.
@@ -770,6 +767,13 @@ pub(crate) fn parse_pem(text: &str) -> Result<pem::Pem, Error> {
     pem::parse(normalized.as_bytes()).map_err(|_| {
         Error::invalid_key("not a PEM block (expected -----BEGIN …----- / -----END …-----)")
     })
+}
+
+/// PEM with `\n` line endings and 64-column lines, as OpenSSL and `cryptography` write it
+/// (the `pem` crate defaults to CRLF, which `.env` files then carry as `\r\n`).
+pub(crate) fn encode_pem(tag: &str, der: &[u8]) -> String {
+    let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+    pem::encode_config(&pem::Pem::new(tag, der.to_vec()), config)
 }
 
 /// Turns `.env`-style PEM text (quoted, literal `\n`, CRLF) into plain PEM.

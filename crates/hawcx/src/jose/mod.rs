@@ -29,6 +29,7 @@ pub use claims::{
     constant_time_eq,
 };
 pub use error::{Error, Malformed, NonceFailure};
+pub(crate) use jwk::encode_pem;
 pub use jwk::{
     Jwk, JwkSet, KeyResolver, MAX_KEYS_IN_SET, MAX_RSA_BITS, MIN_RSA_BITS, normalize_pem_text,
 };

@@ -439,10 +439,7 @@ impl SigningKey {
     /// PKCS#8 PEM (`BEGIN PRIVATE KEY`) of the private key.
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<String>, Error> {
         let der = self.to_pkcs8_der()?;
-        Ok(Zeroizing::new(pem::encode(&pem::Pem::new(
-            "PRIVATE KEY",
-            der.to_vec(),
-        ))))
+        Ok(Zeroizing::new(super::encode_pem("PRIVATE KEY", &der)))
     }
 
     /// The private JWK (EC, OKP and oct keys; RSA keys are exported as PKCS#8 instead).
