@@ -12,6 +12,8 @@ use std::fmt;
 use aws_lc_rs::agreement;
 use aws_lc_rs::encoding::{AsBigEndian, AsDer, Curve25519SeedBin, Pkcs8V1Der};
 use aws_lc_rs::signature::{self, Ed25519KeyPair, KeyPair as _, RsaKeyPair};
+use der::Decode as _;
+use der::asn1::ObjectIdentifier;
 use zeroize::Zeroizing;
 
 use super::Error;
@@ -21,12 +23,29 @@ use crate::jose::jwk::parse_pem;
 /// Length of every raw key in the protocol (Ed25519 seed and public key, X25519 keys).
 pub const RAW_KEY_LEN: usize = 32;
 
-// DER encodings of the algorithm OIDs (tag, length, value).
-const OID_ED25519: &[u8] = &[0x06, 0x03, 0x2b, 0x65, 0x70];
-const OID_X25519: &[u8] = &[0x06, 0x03, 0x2b, 0x65, 0x6e];
-const OID_RSA: &[u8] = &[
-    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
-];
+/// The key algorithms the protocol uses, by their SPKI / PKCS#8 algorithm OID.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum KeyAlg {
+    Ed25519,
+    X25519,
+    Rsa,
+    Other,
+}
+
+impl KeyAlg {
+    fn of(oid: ObjectIdentifier) -> KeyAlg {
+        const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+        const X25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.110");
+        const RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+        match oid {
+            ED25519 => KeyAlg::Ed25519,
+            X25519 => KeyAlg::X25519,
+            RSA => KeyAlg::Rsa,
+            _ => KeyAlg::Other,
+        }
+    }
+}
+
 // Fixed prefixes of the 32-byte-key encodings (RFC 8410 §§4, 7).
 const SPKI_X25519_PREFIX: [u8; 12] = [
     0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00,
@@ -58,71 +77,19 @@ fn random32() -> Result<Zeroizing<[u8; 32]>, Error> {
     Ok(out)
 }
 
-// ---------------------------------------------------------------------------------------
-// Minimal DER reading: just enough for PKCS#8 PrivateKeyInfo and SubjectPublicKeyInfo.
-
-/// Reads one TLV; returns (tag, value, rest).
-fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = match first {
-        n if n < 0x80 => (usize::from(n), rest),
-        0x81 => {
-            let (&b, rest) = rest.split_first()?;
-            (usize::from(b), rest)
-        }
-        0x82 => {
-            let (b, rest) = rest.split_at_checked(2)?;
-            (usize::from(b[0]) << 8 | usize::from(b[1]), rest)
-        }
-        _ => return None,
-    };
-    let (value, rest) = rest.split_at_checked(len)?;
-    Some((tag, value, rest))
+/// PKCS#8 `PrivateKeyInfo` / `OneAsymmetricKey` DER → (algorithm, privateKey contents).
+fn pkcs8_parts(der: &[u8]) -> Option<(KeyAlg, &[u8])> {
+    let info = pkcs8::PrivateKeyInfoRef::from_der(der).ok()?;
+    Some((KeyAlg::of(info.algorithm.oid), info.private_key.as_bytes()))
 }
 
-/// The algorithm OID TLV of an AlgorithmIdentifier SEQUENCE's body.
-fn alg_oid(alg_seq: &[u8]) -> Option<&[u8]> {
-    let (tag, _, _) = tlv(alg_seq)?;
-    if tag != 0x06 {
-        return None;
-    }
-    let oid_len = alg_seq.len() - tlv(alg_seq)?.2.len();
-    Some(&alg_seq[..oid_len])
-}
-
-/// Splits PKCS#8 PrivateKeyInfo DER into (algorithm OID TLV, privateKey OCTET STRING body).
-fn pkcs8_parts(der: &[u8]) -> Option<(&[u8], &[u8])> {
-    let (0x30, body, []) = tlv(der)? else {
-        return None;
-    };
-    let (0x02, _version, rest) = tlv(body)? else {
-        return None;
-    };
-    let (0x30, alg, rest) = tlv(rest)? else {
-        return None;
-    };
-    let (0x04, key, _rest) = tlv(rest)? else {
-        return None;
-    };
-    Some((alg_oid(alg)?, key))
-}
-
-/// Splits SPKI DER into (algorithm OID TLV, subjectPublicKey bytes without the unused-bits byte).
-fn spki_parts(der: &[u8]) -> Option<(&[u8], &[u8])> {
-    let (0x30, body, []) = tlv(der)? else {
-        return None;
-    };
-    let (0x30, alg, rest) = tlv(body)? else {
-        return None;
-    };
-    let (0x03, bits, []) = tlv(rest)? else {
-        return None;
-    };
-    let (0, key) = bits.split_first()? else {
-        return None;
-    };
-    Some((alg_oid(alg)?, key))
+/// SPKI DER → (algorithm, subjectPublicKey bytes); `None` for a partial last byte.
+fn spki_parts(der: &[u8]) -> Option<(KeyAlg, &[u8])> {
+    let info = spki::SubjectPublicKeyInfoRef::from_der(der).ok()?;
+    Some((
+        KeyAlg::of(info.algorithm.oid),
+        info.subject_public_key.as_bytes()?,
+    ))
 }
 
 fn pem_block(text: &str, want: &str, what: &str) -> Result<Zeroizing<Vec<u8>>, Error> {
@@ -175,7 +142,7 @@ impl Ed25519PrivateKey {
     /// From PKCS#8 DER (v1 or v2).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, Error> {
         match pkcs8_parts(der) {
-            Some((OID_ED25519, _)) => {}
+            Some((KeyAlg::Ed25519, _)) => {}
             _ => return Err(Error::crypto("private key is not an Ed25519 PKCS#8 key")),
         }
         let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
@@ -260,7 +227,7 @@ impl Ed25519PublicKey {
     /// From SPKI DER.
     pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
         match spki_parts(der) {
-            Some((OID_ED25519, key)) => Self::from_raw(key),
+            Some((KeyAlg::Ed25519, key)) => Self::from_raw(key),
             _ => Err(Error::crypto("public key is not an Ed25519 SPKI key")),
         }
     }
@@ -324,13 +291,13 @@ impl X25519PrivateKey {
 
     /// From PKCS#8 DER (RFC 8410 `OneAsymmetricKey`, v1 or v2).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, Error> {
-        let Some((OID_X25519, inner)) = pkcs8_parts(der) else {
+        let Some((KeyAlg::X25519, inner)) = pkcs8_parts(der) else {
             return Err(Error::crypto("private key is not an X25519 PKCS#8 key"));
         };
         // The privateKey OCTET STRING wraps a CurvePrivateKey OCTET STRING (RFC 8410 §7).
-        match tlv(inner) {
-            Some((0x04, raw, [])) => Self::from_raw(raw),
-            _ => Err(Error::crypto("X25519 PKCS#8 key is malformed")),
+        match <&der::asn1::OctetStringRef>::from_der(inner) {
+            Ok(raw) => Self::from_raw(raw.as_bytes()),
+            Err(_) => Err(Error::crypto("X25519 PKCS#8 key is malformed")),
         }
     }
 
@@ -423,7 +390,7 @@ impl X25519PublicKey {
     /// From SPKI DER.
     pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
         match spki_parts(der) {
-            Some((OID_X25519, key)) => Self::from_raw(key),
+            Some((KeyAlg::X25519, key)) => Self::from_raw(key),
             _ => Err(Error::crypto("public key is not an X25519 SPKI key")),
         }
     }
@@ -557,7 +524,7 @@ impl fmt::Debug for RsaPublicKey {
 impl RsaPublicKey {
     /// From SPKI DER.
     pub fn from_spki_der(der: &[u8]) -> Result<Self, Error> {
-        let Some((OID_RSA, pkcs1)) = spki_parts(der) else {
+        let Some((KeyAlg::Rsa, pkcs1)) = spki_parts(der) else {
             return Err(Error::crypto("public key is not an RSA SPKI key"));
         };
         // Reuse the JOSE layer's weak-key rules (size, exponent, ROCA).
@@ -618,10 +585,10 @@ impl SpSigningKey {
             .map_err(|_| Error::crypto("signing key: not a PEM block (BEGIN/END markers)"))?;
         let der = Zeroizing::new(block.contents().to_vec());
         match (block.tag(), pkcs8_parts(&der)) {
-            ("PRIVATE KEY", Some((OID_ED25519, _))) => {
+            ("PRIVATE KEY", Some((KeyAlg::Ed25519, _))) => {
                 Ed25519PrivateKey::from_pkcs8_der(&der).map(SpSigningKey::Ed25519)
             }
-            ("PRIVATE KEY", Some((OID_RSA, _))) | ("RSA PRIVATE KEY", _) => {
+            ("PRIVATE KEY", Some((KeyAlg::Rsa, _))) | ("RSA PRIVATE KEY", _) => {
                 RsaPrivateKey::from_pem(text).map(SpSigningKey::RsaPss)
             }
             _ => Err(Error::crypto(
@@ -646,8 +613,10 @@ impl VerifyKey {
     pub fn from_pem(text: &str) -> Result<Self, Error> {
         let der = pem_block(text, "PUBLIC KEY", "verification key")?;
         match spki_parts(&der) {
-            Some((OID_ED25519, _)) => Ed25519PublicKey::from_spki_der(&der).map(VerifyKey::Ed25519),
-            Some((OID_RSA, _)) => RsaPublicKey::from_spki_der(&der).map(VerifyKey::Rsa),
+            Some((KeyAlg::Ed25519, _)) => {
+                Ed25519PublicKey::from_spki_der(&der).map(VerifyKey::Ed25519)
+            }
+            Some((KeyAlg::Rsa, _)) => RsaPublicKey::from_spki_der(&der).map(VerifyKey::Rsa),
             _ => Err(Error::crypto(
                 "verification key must be an Ed25519 or RSA public key (SPKI PEM)",
             )),
