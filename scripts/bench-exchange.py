@@ -6,7 +6,8 @@ pre-signed ES256 id_token for every POST). Both clients verify the id_token with
 static PEM key and check audience and issuer:
 
   * peer:  `exchange_code_for_claims(...)` from hawcx-oauth-client 1.0.0, in the venv
-           interpreter named by HAWCX_PEER_V1_PYTHON (default /work/peers/v1/bin/python),
+           interpreter named by HAWCX_PEER_V1_PYTHON (default .venvs/peer-v1/bin/python,
+           as scripts/peers.sh creates it),
            sequential calls (it opens a new connection and re-parses the key every call);
   * ours:  `exchange_load load` (the public async API: pooled client, cached key), with the
            same sequential pattern, then the blocking facade, then 8 concurrent callers.
@@ -27,7 +28,9 @@ import textwrap
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
 BINARY = os.path.join(TARGET, "release", "examples", "exchange_load")
-PEER_PYTHON = os.environ.get("HAWCX_PEER_V1_PYTHON", "/work/peers/v1/bin/python")
+PEER_PYTHON = os.environ.get(
+    "HAWCX_PEER_V1_PYTHON", os.path.join(ROOT, ".venvs", "peer-v1", "bin", "python")
+)
 
 PEER_SCRIPT = textwrap.dedent(
     """

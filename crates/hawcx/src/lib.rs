@@ -55,3 +55,9 @@ mod sanitize;
 
 pub use error::{Error, ErrorKind, Result};
 pub use jose::{Algorithm, Claims, Jwk, JwkSet, SigningKey, Validation};
+
+/// The repository README's Rust examples, compiled by `cargo test --doc` so they cannot
+/// drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

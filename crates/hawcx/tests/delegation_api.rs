@@ -1,5 +1,5 @@
 //! The delegation building blocks through the public API: known-answer vectors shared with
-//! the official package, every credential-blob refusal of PROTOCOL.md §2.1, key loading,
+//! the official package, every credential-blob refusal of docs/PROTOCOL.md §2.1, key loading,
 //! detached signatures with key-id selection, every reply rule of §2.5, and the MFA client's
 //! client-side validation.
 

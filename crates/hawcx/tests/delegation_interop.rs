@@ -1,7 +1,7 @@
 //! Interoperability with the official `hawcx-oauth-client` packages (1.0.0 and 2.0.0), in
 //! both directions, for every primitive: ECIES envelopes, Ed25519 and RSA-PSS detached
 //! signatures, credential blobs (2.0), JWT-bearer requests (checked by a PyJWT checker that
-//! applies PROTOCOL.md §4's server rules) and `X-Response-Signature` (2.0's verifier and
+//! applies docs/PROTOCOL.md §4.2's server rules) and `X-Response-Signature` (2.0's verifier and
 //! ours agree on the genuine signature and on every tampered variant).
 //!
 //! Needs `HAWCX_PEER_V1_PYTHON` / `HAWCX_PEER_V2_PYTHON` (venv pythons with the packages).

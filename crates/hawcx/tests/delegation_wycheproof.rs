@@ -244,7 +244,7 @@ fn rsa_pss_2048_sha256_mgf1_32() {
         let ok = key.verify_pss(&msg, &sig);
         if t["comment"] == "s_len changed to 222" {
             // 222 = emLen - hLen - 2 is the *maximum* salt for a 2048-bit key: exactly what
-            // PROTOCOL.md §2.3 prescribes and the official signer emits, so our API accepts
+            // docs/PROTOCOL.md §2.3 prescribes and the official signer emits, so our API accepts
             // it on purpose. The file marks it invalid because it pins sLen = 32; check that
             // a verifier pinned to sLen = 32 (the primitive) does refuse it.
             assert_eq!(result(t), "invalid");

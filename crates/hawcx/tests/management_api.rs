@@ -1,4 +1,4 @@
-//! Every `X-Response-Signature` rule of PROTOCOL.md §4 through the pure verifier, and the
+//! Every `X-Response-Signature` rule of docs/PROTOCOL.md §4.3 through the pure verifier, and the
 //! exact shape of the JWT-bearer request (header, claims, body hash, headers).
 
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! OIDC relying party against a scripted token/discovery/JWKS server on 127.0.0.1
 //! (issue 3): explicit-endpoint exchange, discovery mode, PKCE form fields,
-//! `private_key_jwt`, error mapping, and the URL rules of PROTOCOL.md §5.
+//! `private_key_jwt`, error mapping, and the URL rules of docs/PROTOCOL.md §5.
 
 mod support;
 
@@ -644,7 +644,7 @@ mod verification {
 }
 
 mod discovery {
-    //! Discovery mode: document validation (PROTOCOL.md §1.1), exchange, JWKS cache,
+    //! Discovery mode: document validation (docs/PROTOCOL.md §1.1), exchange, JWKS cache,
     //! `private_key_jwt`.
     use super::*;
 
@@ -1039,7 +1039,7 @@ mod discovery {
 }
 
 mod url_rules {
-    //! PROTOCOL.md §5 through the public API: token URL, JWKS URL, issuer, endpoint joins.
+    //! docs/PROTOCOL.md §5 through the public API: token URL, JWKS URL, issuer, endpoint joins.
     use super::*;
 
     const BAD_URLS: [&str; 13] = [

@@ -1,4 +1,4 @@
-//! The delegation channel, IdP side (PROTOCOL.md §2–3): requests are ECIES envelopes with
+//! The delegation channel, IdP side (docs/PROTOCOL.md §2–3): requests are ECIES envelopes with
 //! a detached signature; we check the timestamp (±300 s), the signature by `X-Key-Id`,
 //! replays, then decrypt. Replies, errors included, are encrypted to the SP and signed
 //! with our key. The crypto is the SDK's own `hawcx::delegation`, never a second copy.
@@ -150,7 +150,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Encrypts `reply` to the SP and signs it with our key (PROTOCOL.md §2.5).
+/// Encrypts `reply` to the SP and signs it with our key (docs/PROTOCOL.md §2.5).
 pub(crate) fn seal_reply(state: &AppState, reply: Reply) -> Response {
     let keys = &state.delegation;
     let ts = state.with(|inner| inner.now());

@@ -1,4 +1,4 @@
-//! The 2.0 management API (PROTOCOL.md §4) over both transports, and the step-up
+//! The 2.0 management API (docs/PROTOCOL.md §4) over both transports, and the step-up
 //! challenge a user proves to obtain a receipt.
 //!
 //! - JWT bearer (preferred): `Authorization: Bearer` EdDSA JWT by the confidential client

@@ -1,6 +1,6 @@
 //! The 2.0 credential blob: `hwx_sk_v1_` + b64url(compact JSON) holding the SP's two private
 //! keys, Hawcx's two public keys and both key ids, in one environment-friendly string
-//! (PROTOCOL.md §2.1).
+//! (docs/PROTOCOL.md §2.1).
 //!
 //! Parsing is stricter than the official package where it is safe to be: `v` must be the
 //! integer `1` (Python also lets `true` and `1.0` through) and `kid`/`hkid` must be strings.
@@ -132,7 +132,7 @@ pub fn generate_credential_blob(
     Ok(out)
 }
 
-/// Parses a `hwx_sk_v1_` blob. Every refusal of PROTOCOL.md §2.1 is an [`Error::Crypto`]:
+/// Parses a `hwx_sk_v1_` blob. Every refusal of docs/PROTOCOL.md §2.1 is an [`Error::Crypto`]:
 /// wrong prefix, undecodable payload, payload not a JSON object, `v` other than `1`, `alg`
 /// other than `ed25519+x25519`, missing (or empty, or non-string) fields, keys that are not
 /// base64url, and keys that are not 32 bytes. Extra fields are ignored.

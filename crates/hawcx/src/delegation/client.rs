@@ -1,4 +1,4 @@
-//! The integration guide's MFA and device-management client (PROTOCOL.md §3), API-compatible
+//! The integration guide's MFA and device-management client (docs/PROTOCOL.md §3), API-compatible
 //! with the 1.0 `Client`: the same nine operations, the same client-side
 //! validation (raised before any I/O as [`Error::InvalidArgument`], Python's `ValueError`),
 //! and `from_env` / an optional `base_url`, which 1.0 documented but lacked.
@@ -26,7 +26,7 @@ use crate::config::Config;
 /// The default key id on both sides (`kid` and `idp_kid` of 1.0's `from_keys`).
 pub const DEFAULT_KID: &str = "hawcx";
 
-/// Endpoint paths of PROTOCOL.md §3.
+/// Endpoint paths of docs/PROTOCOL.md §3.
 pub mod endpoints {
     /// Start an MFA method change.
     pub const INITIATE: &str = "/hc_auth/v5/update/initiate";

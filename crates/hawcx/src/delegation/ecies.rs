@@ -1,4 +1,4 @@
-//! The ECIES envelope (PROTOCOL.md §2.2): X25519 with a fresh ephemeral key, HKDF-SHA256
+//! The ECIES envelope (docs/PROTOCOL.md §2.2): X25519 with a fresh ephemeral key, HKDF-SHA256
 //! (no salt, info `idp-sp-ecies-v1`) to a 32-byte key, AES-256-GCM with a random 12-byte IV
 //! and no AAD, serialised as compact JSON `{"enc","epk","iv","ct"}` in that order.
 //!

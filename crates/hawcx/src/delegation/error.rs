@@ -27,7 +27,7 @@ pub enum Error {
     /// A key could not be loaded or a crypto operation failed.
     #[error("{0}")]
     Crypto(String),
-    /// A URL broke the URL safety rules (PROTOCOL.md §5); the URL itself is not echoed.
+    /// A URL broke the URL safety rules (docs/PROTOCOL.md §5); the URL itself is not echoed.
     #[error("refusing unsafe request url: {0}")]
     UnsafeUrl(#[source] crate::http::UrlError),
     /// The request never produced a response (connection, TLS, timeout, oversized body).

@@ -58,7 +58,7 @@ const PKCS8_X25519_PREFIX: [u8; 16] = [
 ];
 
 /// The RSA-PSS parameters used for signing: SHA-256, MGF1-SHA-256, maximum salt length
-/// (PROTOCOL.md §2.3; what the official package's `RsaPssSigner` produces).
+/// (docs/PROTOCOL.md §2.3; what the official package's `RsaPssSigner` produces).
 pub(crate) static RSA_PSS_SIGN: signature::RsaSignatureEncoding =
     signature::RSA_PSS_SHA256.with_pss_salt_length(signature::RsaPssSaltLength::Max);
 static RSA_PSS_VERIFY_MAX: signature::RsaParameters =

@@ -1,9 +1,9 @@
-//! Delegation: the SP ↔ IdP channel of PROTOCOL.md §2–3. Keys and the credential blob,
+//! Delegation: the SP ↔ IdP channel of docs/PROTOCOL.md §2–3. Keys and the credential blob,
 //! the ECIES envelope, detached signatures, the signed-and-encrypted transport, and the
 //! integration guide's MFA client ([`Client`]).
 //!
-//! Data flows one way: [`client`] validates arguments and builds payloads → [`transport`]
-//! seals ([`ecies`]) and signs ([`signature`]) them, POSTs through [`crate::http`], then
+//! Data flows one way: [`Client`] validates arguments and builds payloads →
+//! [`EciesTransport`] seals ([`ecies`]) and signs ([`Signer`]) them, POSTs through [`crate::http`], then
 //! checks the reply's headers, clock skew and signature before opening it. Everything up to
 //! the POST is pure and usable by the emulator for its side of the protocol.
 //!
@@ -26,11 +26,11 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), hawcx::delegation::Error> {
-//! use hawcx::delegation::{Client, MfaMethod};
+//! use hawcx::delegation::{Client, MfaChange, MfaMethod};
 //!
 //! let client = Client::from_env()?;
 //! let started = client
-//!     .initiate_mfa_change("alice@example.com", MfaMethod::Email, None, None)
+//!     .initiate_mfa_change("alice@example.com", &MfaChange::new(MfaMethod::Email))
 //!     .await?;
 //! println!("session {}", started.session_id);
 //! # Ok(()) }
@@ -66,7 +66,7 @@ pub use types::{
 pub(crate) use error::excerpt;
 
 /// Decodes base64url with or without `=` padding, as the protocol's decoders must
-/// (PROTOCOL.md conventions). The standard alphabet is refused.
+/// (docs/PROTOCOL.md §0). The standard alphabet is refused.
 pub(crate) fn b64_decode_lenient(text: &str) -> Option<Vec<u8>> {
     let unpadded = match text.len() % 4 {
         0 => text

@@ -1,4 +1,4 @@
-//! Detached signatures over `envelope ‖ "." ‖ decimal(ts)` (PROTOCOL.md §2.3): Ed25519
+//! Detached signatures over `envelope ‖ "." ‖ decimal(ts)` (docs/PROTOCOL.md §2.3): Ed25519
 //! (`ed25519`) or RSA-PSS with SHA-256, MGF1-SHA-256 and maximum salt (`rsa-pss-sha256`),
 //! carried base64url in `X-Signature`.
 

@@ -1,4 +1,4 @@
-//! The signed, encrypted request/response channel (PROTOCOL.md §2.4–2.5) with the current
+//! The signed, encrypted request/response channel (docs/PROTOCOL.md §2.4–2.5) with the current
 //! SDK's fail-closed reply rules.
 //!
 //! [`EciesTransport::seal_request`] and [`EciesTransport::open_response`] are pure (no I/O,
@@ -68,7 +68,7 @@ fn header_value(name: &str, value: &str) -> Result<HeaderValue, Error> {
 }
 
 impl EciesTransport {
-    /// A transport to `base_url` (checked against PROTOCOL.md §5), signing with `signer`,
+    /// A transport to `base_url` (checked against docs/PROTOCOL.md §5), signing with `signer`,
     /// verifying replies with `verifier`, encrypting to `idp_encryption_key` and decrypting
     /// with `sp_decryption_key`.
     ///
@@ -177,7 +177,7 @@ impl EciesTransport {
         Ok(SealedRequest { body, headers })
     }
 
-    /// Applies the reply rules of PROTOCOL.md §2.5, in order, failing closed:
+    /// Applies the reply rules of docs/PROTOCOL.md §2.5, in order, failing closed:
     ///
     /// 1. `X-Signature`, `X-Signature-Alg`, `X-Enc-Alg` or `X-Timestamp` missing or empty:
     ///    non-2xx → [`Error::Request`] (status + body excerpt), 2xx →

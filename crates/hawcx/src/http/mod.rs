@@ -1,6 +1,6 @@
 //! The SDK's only way out to the network: one pooled HTTP client (keep-alive, no redirects,
 //! connect and request timeouts), bounded response bodies, and the URL rules of
-//! PROTOCOL.md §5.
+//! docs/PROTOCOL.md §5.
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};

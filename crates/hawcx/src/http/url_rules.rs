@@ -1,4 +1,4 @@
-//! URL safety (PROTOCOL.md §5), applied to every URL the SDK calls.
+//! URL safety (docs/PROTOCOL.md §5), applied to every URL the SDK calls.
 //!
 //! The rules work on the raw text as well as the parsed URL: parsers normalise away the very
 //! things (percent-encoded hosts, backslashes, dot segments) that make a URL ambiguous

@@ -110,7 +110,7 @@ impl Algorithm {
         Algorithm::Ed25519,
     ];
 
-    /// The closed list allowed for OpenID Connect id_tokens (PROTOCOL.md §1.4).
+    /// The closed list allowed for OpenID Connect id_tokens (docs/PROTOCOL.md §1.4).
     pub const ID_TOKEN_DEFAULT: [Algorithm; 5] = [
         Algorithm::RS256,
         Algorithm::ES256,

@@ -472,7 +472,7 @@ impl RemoteJwkSetBuilder {
         self.http = Some(http);
         self
     }
-    /// Uses this clock (tests use [`ManualClock`]).
+    /// Uses this clock (tests use [`crate::clock::ManualClock`]).
     pub fn with_clock(mut self, clock: SharedClock) -> Self {
         self.clock = Some(clock);
         self

@@ -1,4 +1,4 @@
-//! The JWT-bearer transport (PROTOCOL.md §4, the preferred path): the body is compact UTF-8
+//! The JWT-bearer transport (docs/PROTOCOL.md §4.2, the preferred path): the body is compact UTF-8
 //! JSON sent as is, and `Authorization: Bearer` carries an EdDSA JWT binding the client,
 //! the full request URL (`aud`) and the body's SHA-256. Every 2xx reply must carry a valid
 //! `X-Response-Signature`.

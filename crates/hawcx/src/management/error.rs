@@ -7,7 +7,7 @@ use std::fmt;
 
 use crate::delegation;
 
-/// Why an `X-Response-Signature` was rejected (PROTOCOL.md §4). Reasons are fixed strings;
+/// Why an `X-Response-Signature` was rejected (docs/PROTOCOL.md §4.3). Reasons are fixed strings;
 /// nothing from the token is echoed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

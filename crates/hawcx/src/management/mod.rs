@@ -1,4 +1,4 @@
-//! Step-up and management (PROTOCOL.md §4): the 2.0 `StepUpClient` and `Client` facade over
+//! Step-up and management (docs/PROTOCOL.md §4): the 2.0 `StepUpClient` and `Client` facade over
 //! two transports — JWT bearer with signed responses (preferred) and the deprecated ECIES
 //! transport of [`crate::delegation`].
 //!

@@ -1,4 +1,4 @@
-//! The `X-Response-Signature` verifier (PROTOCOL.md §4): a compact ES256/384/512 JWS by the
+//! The `X-Response-Signature` verifier (docs/PROTOCOL.md §4.3): a compact ES256/384/512 JWS by the
 //! issuer's key whose payload binds the reply body's SHA-256 and a fresh `iat`.
 //!
 //! Keys come from the issuer's JWKS through [`crate::jwks::RemoteJwkSet`] (cached; an

@@ -1,6 +1,6 @@
 //! The discovery-based relying party (the 2.0 package's `Client`): configure only the
 //! issuer, config id and client id; endpoints, keys and algorithms come from the provider's
-//! validated discovery document (PROTOCOL.md §1.1).
+//! validated discovery document (docs/PROTOCOL.md §1.1).
 //!
 //! Construction fetches and checks the document once; exchanges then reuse the pooled
 //! connection, and id_tokens are verified against the provider's JWKS, cached for an hour
@@ -111,7 +111,7 @@ impl ClientBuilder {
     /// # Errors
     /// [`Error::InvalidInput`] for empty issuer, config id or client id (or a config id
     /// that is not a valid header value); [`Error::Discovery`] for every refusal of
-    /// PROTOCOL.md §1.1 (see [`DiscoveryError`]); [`Error::Jwks`] if the `jwks_uri` cannot
+    /// docs/PROTOCOL.md §1.1 (see [`DiscoveryError`]); [`Error::Jwks`] if the `jwks_uri` cannot
     /// be used.
     pub async fn discover(self) -> Result<Client, Error> {
         if self.issuer.is_empty() {
@@ -202,7 +202,7 @@ struct Document {
     algorithms: Vec<Algorithm>,
 }
 
-/// PROTOCOL.md §1.1, in order: required members present with the right types; `issuer`
+/// docs/PROTOCOL.md §1.1, in order: required members present with the right types; `issuer`
 /// (trailing `/` stripped) equal to the issuer asked for (RFC 8414 §3.3); every endpoint
 /// passes the URL rules; at least one advertised algorithm in the closed list; and, when a
 /// client assertion is wanted, `private_key_jwt` advertised if the auth-method list exists.
@@ -286,7 +286,7 @@ fn validate_document(
     })
 }
 
-/// PROTOCOL.md §1.1: an advertised list without `private_key_jwt` means the provider will
+/// docs/PROTOCOL.md §1.1: an advertised list without `private_key_jwt` means the provider will
 /// not accept assertions; sending one anyway would only leak a signed credential. (An
 /// absent list says nothing, so it is allowed; an empty list is a list without it.)
 fn check_private_key_jwt(methods: Option<&[String]>) -> Result<(), DiscoveryError> {

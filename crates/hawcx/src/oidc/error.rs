@@ -75,7 +75,7 @@ pub enum Error {
     /// The JWKS needed to verify the id_token could not be fetched or parsed.
     #[error("id_token verification failed: {0}")]
     Jwks(#[source] jwks::Error),
-    /// OpenID Provider discovery failed or the document was refused (PROTOCOL.md §1.1).
+    /// OpenID Provider discovery failed or the document was refused (docs/PROTOCOL.md §1.1).
     #[error("OIDC discovery failed: {0}")]
     Discovery(#[source] DiscoveryError),
 }
@@ -205,7 +205,7 @@ impl Error {
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum DiscoveryError {
-    /// The issuer URL breaks a URL rule (PROTOCOL.md §5).
+    /// The issuer URL breaks a URL rule (docs/PROTOCOL.md §5).
     #[error(
         "issuer is not an allowed URL: {0}; it must use https without userinfo (plain http only for loopback hosts)"
     )]

@@ -1,4 +1,4 @@
-//! OpenID Connect relying party: the login half of the SDK (PROTOCOL.md §1 and §5).
+//! OpenID Connect relying party: the login half of the SDK (docs/PROTOCOL.md §1 and §5).
 //!
 //! Two ways in, sharing one token-call and verification path:
 //!
@@ -9,8 +9,8 @@
 //!   validated discovery document, PKCE-mandatory exchange, cached JWKS, optional
 //!   `private_key_jwt` via [`ClientAssertionSigner`].
 //!
-//! Plus [`pkce`] helpers for the authorize redirect (verifier, S256 challenge, state,
-//! nonce). Every URL passes the rules of [`crate::http`]; every call goes through the
+//! Plus PKCE helpers for the authorize redirect ([`CodeVerifier`], [`s256_challenge`],
+//! [`generate_state`], [`generate_nonce`]). Every URL passes the rules of [`crate::http`]; every call goes through the
 //! pooled client; nothing here logs codes, verifiers, assertions, tokens or keys.
 //!
 //! ```no_run

@@ -27,7 +27,7 @@ impl std::fmt::Debug for CodeVerifier {
 }
 
 impl CodeVerifier {
-    /// A fresh verifier of [`DEFAULT_VERIFIER_LEN`] characters.
+    /// A fresh verifier of 64 characters (384 bits).
     pub fn generate() -> CodeVerifier {
         // Invariant: the default length is within 43..=128.
         CodeVerifier::generate_with_len(DEFAULT_VERIFIER_LEN).expect("default length is valid")

@@ -1,4 +1,4 @@
-"""A server-side checker for JWT-bearer management requests (PROTOCOL.md section 4),
+"""A server-side checker for JWT-bearer management requests (docs/PROTOCOL.md section 4.2),
 written against PyJWT, independent of both the Rust code and the official client.
 
 stdin: {"cases": [{"token", "url", "body" (base64url), "client_id", "sp_public_pem",

@@ -5,7 +5,7 @@
 //! Differences from the 1.0 Python package, on purpose: the audience is always checked
 //! (default: the `client_id`), `exp` is required unless `verify_exp` is off, the nonce
 //! policy of OIDC Core §3.1.3.7 applies, the algorithm list is closed (no `HS*`, `PS*`,
-//! `RS384`, `RS512`, `none`), every URL passes the rules of PROTOCOL.md §5, connections
+//! `RS384`, `RS512`, `none`), every URL passes the rules of docs/PROTOCOL.md §5, connections
 //! are pooled and parsed keys are cached for the life of the process.
 
 use std::time::Duration;
@@ -30,7 +30,7 @@ pub(crate) use token::{TokenForm, post_token, token_form};
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 /// Largest token-endpoint reply read (64 KiB): token responses are a few KiB at most.
 pub(crate) const MAX_TOKEN_RESPONSE: usize = 64 * 1024;
-/// Freshness of a JWKS fetched through `jwks_url` (PROTOCOL.md §1.4: up to an hour).
+/// Freshness of a JWKS fetched through `jwks_url` (docs/PROTOCOL.md §1.5: up to an hour).
 pub(crate) const JWKS_TTL: Duration = Duration::from_secs(3600);
 
 /// Inputs of [`exchange_code`], named exactly as the guide's keyword arguments
@@ -314,7 +314,7 @@ impl std::fmt::Debug for ExchangeResult {
 }
 
 /// Parses algorithm names for id_token verification, refusing every name outside the
-/// closed list RS256, ES256, ES384, ES512, EdDSA (PROTOCOL.md §1.4), `none` included.
+/// closed list RS256, ES256, ES384, ES512, EdDSA (docs/PROTOCOL.md §1.4), `none` included.
 /// Bindings use it to turn a list of strings into [`ExchangeRequest::algorithms`].
 ///
 /// # Errors

@@ -1,4 +1,4 @@
-//! The token endpoint call (PROTOCOL.md §1.3): the form, the POST, and the RFC 6749
+//! The token endpoint call (docs/PROTOCOL.md §1.3): the form, the POST, and the RFC 6749
 //! §5.1/§5.2 classification of the reply.
 
 use std::time::Duration;
@@ -12,7 +12,7 @@ use super::{ExchangeResult, MAX_TOKEN_RESPONSE};
 use crate::http::{HttpClient, Url};
 use crate::jose::Claims;
 
-/// The token request's form fields, in PROTOCOL.md §1.3 order.
+/// The token request's form fields, in docs/PROTOCOL.md §1.3 order.
 pub(crate) struct TokenForm<'a> {
     pub(crate) code: &'a str,
     pub(crate) client_id: &'a str,
