@@ -240,6 +240,27 @@ async fn issuer_down_keeps_verifying_from_stale_keys_until_max_staleness() {
 }
 
 #[tokio::test]
+async fn stale_keys_stop_verifying_after_an_hour_by_default() {
+    let key = es256("k1");
+    let (idp, url) = start(&[&key], Duration::ZERO).await;
+    let clock = clock();
+    let set = RemoteJwkSet::builder(&url)
+        .with_clock(clock.clone())
+        .build()
+        .unwrap();
+    let t = token(&key);
+    set.verify_jwt(&t, &validation()).await.unwrap();
+    *idp.mode.lock().unwrap() = Mode::Down;
+    clock.advance(Duration::from_secs(50 * 60));
+    set.verify_jwt(&t, &validation())
+        .await
+        .expect("within the hour the last good keys still verify");
+    clock.advance(Duration::from_secs(20 * 60));
+    let err = set.verify_jwt(&t, &validation()).await.unwrap_err();
+    assert_eq!(err.code(), "jwks.http_status");
+}
+
+#[tokio::test]
 async fn a_failing_issuer_with_nothing_cached_is_asked_once_per_cooldown() {
     let key = es256("k1");
     let (idp, url) = start(&[&key], Duration::ZERO).await;

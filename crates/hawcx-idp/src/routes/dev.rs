@@ -189,7 +189,7 @@ async fn set_clock(State(state): State<AppState>, body: Bytes) -> Response {
     let Some(offset) = map.get("offset_seconds").and_then(Value::as_i64) else {
         return detail(StatusCode::BAD_REQUEST, "offset_seconds must be an integer");
     };
-    if offset.abs() > 10 * 365 * 86_400 {
+    if offset.unsigned_abs() > TEN_YEARS.unsigned_abs() {
         return detail(
             StatusCode::BAD_REQUEST,
             "offset_seconds is limited to ten years",
@@ -201,6 +201,9 @@ async fn set_clock(State(state): State<AppState>, body: Bytes) -> Response {
     });
     Json(json!({ "offset_seconds": offset, "now": now })).into_response()
 }
+
+/// The largest clock offset or token lifetime the dev endpoints accept, in seconds.
+const TEN_YEARS: i64 = 10 * 365 * 86_400;
 
 /// `GET /dev/clock`.
 async fn get_clock(State(state): State<AppState>) -> Response {
@@ -221,10 +224,12 @@ async fn mint_token(State(state): State<AppState>, body: Bytes) -> Response {
     };
     let s = |k: &str| map.get(k).and_then(Value::as_str).map(str::to_owned);
     let email = s("email").unwrap_or_else(|| "dev@example.com".to_owned());
+    // Clamped, so `now + expires_in` cannot overflow whatever the caller sends.
     let expires_in = map
         .get("expires_in")
         .and_then(Value::as_i64)
-        .unwrap_or(3600);
+        .unwrap_or(3600)
+        .clamp(-TEN_YEARS, TEN_YEARS);
     let (now, key, sub, public_client) = state.with(|inner| {
         let sub = inner.user(&email).map(|u| u.sub.clone());
         (

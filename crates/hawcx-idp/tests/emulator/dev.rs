@@ -169,6 +169,28 @@ async fn clock_endpoint() {
         .post_json("/dev/clock", json!({"offset_seconds": "x"}))
         .await;
     assert_eq!(s, 400);
+    // Extreme values are refused, never an arithmetic overflow (a panic in debug builds).
+    for extreme in [i64::MIN, i64::MAX, i64::MIN + 1] {
+        let (s, _) = idp
+            .post_json("/dev/clock", json!({ "offset_seconds": extreme }))
+            .await;
+        assert_eq!(s, 400, "{extreme}");
+    }
+}
+
+#[tokio::test]
+async fn minted_token_lifetimes_are_clamped() {
+    let idp = start().await;
+    for extreme in [i64::MIN, i64::MAX] {
+        let (s, v) = idp
+            .post_json("/dev/tokens", json!({ "expires_in": extreme }))
+            .await;
+        assert_eq!(s, 200, "{extreme}: {v}");
+        let token = v["id_token"].as_str().unwrap();
+        let (_, claims) = jose::inspect_unverified(token).unwrap();
+        let exp = claims["exp"].as_i64().unwrap();
+        assert!((exp - now()).abs() <= 10 * 366 * 86_400, "{exp}");
+    }
 }
 
 #[tokio::test]

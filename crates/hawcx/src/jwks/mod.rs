@@ -1,7 +1,7 @@
 //! Remote JWK Sets: fetch, cache, single flight, unknown-`kid` cooldown, serve stale.
 //!
 //! Defaults follow panva/jose's remote set: 5 s timeout, 30 s cooldown, 10 min freshness,
-//! plus a 24 h maximum staleness when the issuer is unreachable. Every cold miss shares one
+//! plus a 1 h maximum staleness when the issuer is unreachable. Every cold miss shares one
 //! fetch; a token with an unknown `kid` triggers at most one refetch per cooldown, so random
 //! kids cannot drive traffic to the issuer; a failed refresh keeps the last good keys.
 
@@ -93,7 +93,11 @@ pub struct RemoteJwkSetOptions {
     pub ttl: Duration,
     /// Minimum spacing of refetches caused by unknown kids or failed refreshes. Default 30 s.
     pub cooldown: Duration,
-    /// How long the last good keys keep verifying after refreshes start failing. Default 24 h.
+    /// How long the last good keys keep verifying after refreshes start failing. Default
+    /// 1 h: long enough to ride out an identity-provider outage, short enough that a key
+    /// the issuer withdrew (say, after a leak) stops verifying within the hour even while
+    /// its JWKS URL is unreachable. Raise it only if outages outlast that and you accept
+    /// the exposure.
     pub max_stale: Duration,
 }
 
@@ -104,7 +108,7 @@ impl Default for RemoteJwkSetOptions {
             max_body: http::DEFAULT_MAX_BODY,
             ttl: Duration::from_secs(600),
             cooldown: Duration::from_secs(30),
-            max_stale: Duration::from_secs(24 * 3600),
+            max_stale: Duration::from_secs(3600),
         }
     }
 }
@@ -462,7 +466,7 @@ impl RemoteJwkSetBuilder {
         self.options.ttl = ttl;
         self
     }
-    /// Sets the maximum staleness when refreshes fail (default 24 h).
+    /// Sets the maximum staleness when refreshes fail (default 1 h).
     pub fn with_max_stale(mut self, max_stale: Duration) -> Self {
         self.options.max_stale = max_stale;
         self
