@@ -1267,9 +1267,9 @@ mod peers {
         let url = server.url(TOKEN_PATH);
         let script = r#"
 import json, sys
-from hawcx_oauth_client import exchange_code
+from hawcx_oauth_client import exchange_code_for_claims
 url, pem, client, iss, verifier = sys.argv[1:6]
-claims = exchange_code(code="code-1", token_url=url, client_id=client,
+claims = exchange_code_for_claims(code="code-1", oauth_token_url=url, client_id=client,
     public_key=pem, code_verifier=verifier, redirect_uri="https://app/cb",
     client_assertion="a.b.c", audience=client, issuer=iss, api_key="k-1")
 print(json.dumps(claims))
