@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 
 use super::Error;
 use crate::jose::encode_pem as to_pem;
-use crate::jose::jwk::parse_pem;
+use crate::jose::pem_text::parse_pem;
 
 /// Length of every raw key in the protocol (Ed25519 seed and public key, X25519 keys).
 pub const RAW_KEY_LEN: usize = 32;

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::claims::{Claims, DEFAULT_MAX_TOKEN_SIZE, Validation};
 use super::error::{Malformed, printable};
-use super::jwk::KeyResolver;
+use super::jwk_set::KeyResolver;
 use super::{Algorithm, Error, SigningKey, b64, json};
 
 /// A decoded JOSE header.

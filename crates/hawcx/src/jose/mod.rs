@@ -19,7 +19,9 @@ pub(crate) mod claims;
 mod error;
 pub(crate) mod json;
 pub(crate) mod jwk;
+mod jwk_set;
 pub(crate) mod jws;
+pub(crate) mod pem_text;
 mod roca;
 mod signing_key;
 
@@ -29,12 +31,12 @@ pub use claims::{
     constant_time_eq,
 };
 pub use error::{Error, Malformed, NonceFailure};
-pub(crate) use jwk::encode_pem;
-pub use jwk::{
-    Jwk, JwkSet, KeyResolver, MAX_KEYS_IN_SET, MAX_RSA_BITS, MIN_RSA_BITS, normalize_pem_text,
-};
+pub use jwk::{Jwk, MAX_KEYS_IN_SET, MAX_RSA_BITS, MIN_RSA_BITS};
+pub use jwk_set::{JwkSet, KeyResolver};
 pub use jws::{
     Header, UnverifiedJws, VerifiedJws, decode_unverified, inspect_unverified, peek_kid, sign_jws,
     sign_jwt, verify_jws, verify_jwt, verify_jwt_with_header,
 };
+pub(crate) use pem_text::encode_pem;
+pub use pem_text::normalize_pem_text;
 pub use signing_key::SigningKey;

@@ -11,7 +11,8 @@ use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
 use super::alg::{Algorithm, Curve, KeyFamily};
-use super::jwk::{self, Jwk, parse_pem};
+use super::jwk::{self, Jwk};
+use super::pem_text::parse_pem;
 use super::{Error, b64, json};
 
 /// A private signing key with an optional `kid` and a default algorithm.
