@@ -70,7 +70,9 @@ impl Runtime {
             return Ok(rt.clone());
         }
         let mut fresh = Some(Runtime::new(2)?);
-        let shared = SHARED.get_or_init(|| fresh.take().expect("initialised once")).clone();
+        let shared = SHARED
+            .get_or_init(|| fresh.take().expect("initialised once"))
+            .clone();
         if let Some(lost) = fresh {
             // Another thread won the race. Dropping a runtime blocks, which panics inside
             // an async context; shutting it down in the background never blocks.
