@@ -7,7 +7,7 @@
 //! - [`StateError`]: the persisted state (file, stored keys, tenant keys) is unusable.
 //! - [`EnvFileError`]: the `.env` file could not be produced or written.
 //! - Inside the server, request failures are typed too and become HTTP answers through one
-//!   `IntoResponse` implementation ([`ApiError`]), in the two shapes Hawcx clients expect.
+//!   `IntoResponse` implementation, in the two shapes Hawcx clients expect.
 
 use std::fmt::Write as _;
 use std::io;
