@@ -86,7 +86,8 @@ fn run_idp(args: hawcx_idp::cli::IdpArgs) -> Result<String, Failure> {
         .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))?;
     runtime
         .block_on(hawcx_idp::cli::run(args))
-        .map_err(|e| Failure::Failed(e.to_string()))?;
+        // The message says what to fix; the causes after it say what the system reported.
+        .map_err(|e| Failure::Failed(hawcx_idp::error::report(&e)))?;
     Ok(String::new())
 }
 

@@ -6,7 +6,7 @@ use clap::Parser as _;
 async fn main() {
     let args = hawcx_idp::cli::IdpArgs::parse();
     if let Err(e) = hawcx_idp::cli::run(args).await {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", hawcx_idp::error::report(&e));
         std::process::exit(1);
     }
 }

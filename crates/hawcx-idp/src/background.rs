@@ -39,7 +39,7 @@ pub fn spawn(config: Config) -> Result<Background, StartError> {
             {
                 Ok(rt) => rt,
                 Err(e) => {
-                    let _ = ready_tx.send(Err(StartError(format!("cannot build a runtime: {e}"))));
+                    let _ = ready_tx.send(Err(StartError::Runtime(e)));
                     return;
                 }
             };
@@ -59,7 +59,7 @@ pub fn spawn(config: Config) -> Result<Background, StartError> {
                 running.handle.abort();
             });
         })
-        .map_err(|e| StartError(format!("cannot start the emulator thread: {e}")))?;
+        .map_err(StartError::Thread)?;
     match ready_rx.recv() {
         Ok(Ok((url, env, state))) => Ok(Background {
             url,
@@ -74,9 +74,7 @@ pub fn spawn(config: Config) -> Result<Background, StartError> {
         }
         Err(_) => {
             let _ = thread.join();
-            Err(StartError(
-                "the emulator thread stopped before it was ready".into(),
-            ))
+            Err(StartError::ThreadStopped)
         }
     }
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap::Parser;
 use hawcx::jose::Algorithm;
 
+use crate::error::IdTokenAlgArgError;
 use crate::{Config, StartError};
 
 /// Arguments of `hawcx idp`.
@@ -61,7 +62,7 @@ pub struct IdpArgs {
     pub public_url: Option<String>,
 }
 
-fn parse_alg(text: &str) -> Result<Algorithm, String> {
+fn parse_alg(text: &str) -> Result<Algorithm, IdTokenAlgArgError> {
     match Algorithm::from_name(text) {
         Some(
             a @ (Algorithm::ES256
@@ -70,7 +71,7 @@ fn parse_alg(text: &str) -> Result<Algorithm, String> {
             | Algorithm::RS256
             | Algorithm::EdDSA),
         ) => Ok(a),
-        _ => Err("expected ES256, ES384, ES512, RS256 or EdDSA".to_owned()),
+        _ => Err(IdTokenAlgArgError),
     }
 }
 
@@ -118,7 +119,7 @@ pub async fn run(args: IdpArgs) -> Result<(), StartError> {
         }
         result = &mut handle => match result {
             Ok(()) => Ok(()),
-            Err(e) => Err(StartError(format!("server task failed: {e}"))),
+            Err(e) => Err(StartError::ServerTask(e)),
         },
     }
 }

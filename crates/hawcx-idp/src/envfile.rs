@@ -8,18 +8,19 @@
 use std::path::Path;
 
 use crate::IdpState;
+use crate::error::{EnvFileError, StateError};
 
 /// Quotes one value (the shared `.env` writer, so the core's reader reads it back).
 pub(crate) use hawcx::config::dotenv::quote;
 
 /// The variables, in a stable order.
-pub(crate) fn variables(state: &IdpState) -> Result<Vec<(&'static str, String)>, String> {
+pub(crate) fn variables(state: &IdpState) -> Result<Vec<(&'static str, String)>, StateError> {
     let iss = state.issuer().to_owned();
     let (tenant, id_key) = state.with(|inner| (inner.tenant().clone(), inner.id_token_key()));
     let public_pem = id_key
         .public_jwk()
         .to_spki_pem()
-        .map_err(|e| format!("cannot encode the id_token public key: {e}"))?;
+        .map_err(StateError::PublicKeyPem)?;
     let redirect = tenant
         .redirect_uris
         .iter()
@@ -58,7 +59,7 @@ pub(crate) fn variables(state: &IdpState) -> Result<Vec<(&'static str, String)>,
 }
 
 /// Renders the file.
-pub(crate) fn render(state: &IdpState) -> Result<String, String> {
+pub(crate) fn render(state: &IdpState) -> Result<String, StateError> {
     let mut out = String::from(
         "# Written by `hawcx idp`: a local Hawcx emulator. Secrets here are for development only.\n",
     );
@@ -72,10 +73,12 @@ pub(crate) fn render(state: &IdpState) -> Result<String, String> {
 }
 
 /// Writes the file with owner-only permissions (it holds private keys).
-pub(crate) fn write(state: &IdpState, path: &Path) -> Result<(), String> {
+pub(crate) fn write(state: &IdpState, path: &Path) -> Result<(), EnvFileError> {
     let text = render(state)?;
-    crate::store::save(path, &text)
-        .map_err(|e| format!("cannot write env file {}: {e}", path.display()))
+    crate::store::save(path, &text).map_err(|source| EnvFileError::Write {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@
 mod background;
 pub mod cli;
 mod envfile;
+pub mod error;
 mod html;
 mod otp;
 mod routes;
@@ -39,8 +40,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use background::{Background, spawn};
+pub use error::StartError;
 pub use hawcx::jose::Algorithm;
-pub use state::{IdpState, StartError};
+pub use state::IdpState;
 
 /// The redirect URI registered for both dev clients when none is given, so a fresh
 /// `.env` works with the example app out of the box.
@@ -114,10 +116,7 @@ impl Config {
                 | Algorithm::RS256
                 | Algorithm::EdDSA
         ) {
-            return Err(StartError(format!(
-                "id_token algorithm {} is not one Hawcx clients accept; use ES256, ES384, ES512, RS256 or EdDSA",
-                self.id_token_alg
-            )));
+            return Err(StartError::UnsupportedIdTokenAlg(self.id_token_alg));
         }
         if let Some(u) = &self.public_url {
             let ok = url::Url::parse(u).is_ok_and(|u| {
@@ -127,18 +126,14 @@ impl Config {
                     && u.username().is_empty()
             });
             if !ok {
-                return Err(StartError(format!(
-                    "public URL {u:?} must be an absolute http(s) URL without query, fragment or userinfo"
-                )));
+                return Err(StartError::InvalidPublicUrl(u.clone()));
             }
         }
         for uri in &self.redirect_uris {
             let ok = url::Url::parse(uri)
                 .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.fragment().is_none());
             if !ok {
-                return Err(StartError(format!(
-                    "redirect URI {uri:?} must be an absolute http(s) URL without a fragment"
-                )));
+                return Err(StartError::InvalidRedirectUri(uri.clone()));
             }
         }
         Ok(())
@@ -163,8 +158,7 @@ impl Running {
     /// # Errors
     /// A key that cannot be encoded (never expected for keys the emulator made).
     pub fn env_vars(&self) -> Result<std::collections::BTreeMap<String, String>, StartError> {
-        Ok(envfile::variables(&self.state)
-            .map_err(StartError)?
+        Ok(envfile::variables(&self.state)?
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect())
@@ -175,7 +169,7 @@ impl Running {
     /// # Errors
     /// The file cannot be written.
     pub fn write_env_file(&self, path: &std::path::Path) -> Result<(), StartError> {
-        envfile::write(&self.state, path).map_err(StartError)
+        Ok(envfile::write(&self.state, path)?)
     }
 }
 
@@ -188,10 +182,11 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     config.check()?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .map_err(|e| StartError(format!("cannot listen on {}: {e}", config.listen)))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| StartError(format!("cannot read the bound address: {e}")))?;
+        .map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(StartError::LocalAddr)?;
     let url = match &config.public_url {
         Some(u) => u.trim_end_matches('/').to_owned(),
         None => {
@@ -214,7 +209,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     }
     let state = Arc::new(IdpState::new(config, url.clone())?);
     if let Some(path) = &state.config.env_file {
-        envfile::write(&state, path).map_err(StartError)?;
+        envfile::write(&state, path)?;
     }
     let router = app(state.clone());
     let handle = tokio::spawn(async move {

@@ -8,6 +8,7 @@ use hawcx::jose::{Algorithm, Jwk, SigningKey};
 use serde_json::Value;
 
 use crate::Config;
+use crate::error::{StartError, StateError};
 use crate::otp::Challenge;
 use crate::store::{self, DelegationKeys, Persisted, StoredKey, Tenant, User};
 use crate::util::{random_hex, random_token, system_now};
@@ -230,25 +231,20 @@ impl std::fmt::Debug for IdpState {
     }
 }
 
-/// Errors starting the emulator (bad state file, key problems, bind failure).
-#[derive(Debug)]
-pub struct StartError(pub(crate) String);
-
-impl std::fmt::Display for StartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for StartError {}
-
-fn fresh_tenant() -> Result<Tenant, StartError> {
+fn fresh_tenant() -> Result<Tenant, StateError> {
     let client_key = SigningKey::generate_ed25519()
-        .map_err(|e| StartError(format!("cannot generate the client key: {e}")))?
+        .map_err(|source| StateError::KeyGeneration {
+            step: "generate the confidential client's key",
+            source,
+        })?
         .with_kid(format!("conf-{}", random_hex(6)));
-    let client_jwk = client_key
-        .to_private_jwk_json()
-        .map_err(|e| StartError(format!("cannot encode the client key: {e}")))?;
+    let client_jwk =
+        client_key
+            .to_private_jwk_json()
+            .map_err(|source| StateError::KeyGeneration {
+                step: "encode the confidential client's key",
+                source,
+            })?;
     let raw = || random_token(32);
     Ok(Tenant {
         config_id: format!("cfg_{}", random_hex(10)),
@@ -271,12 +267,17 @@ fn fresh_tenant() -> Result<Tenant, StartError> {
     })
 }
 
-pub(crate) fn load_key(stored: &StoredKey) -> Result<LoadedKey, String> {
-    let alg = Algorithm::from_name(&stored.alg)
-        .ok_or_else(|| format!("stored key {} has unknown alg {}", stored.kid, stored.alg))?;
+pub(crate) fn load_key(stored: &StoredKey) -> Result<LoadedKey, StateError> {
+    let alg = Algorithm::from_name(&stored.alg).ok_or_else(|| StateError::UnknownKeyAlg {
+        kid: stored.kid.clone(),
+        alg: stored.alg.clone(),
+    })?;
     let key = SigningKey::from_pem(&stored.pkcs8_pem)
         .and_then(|k| k.with_alg(alg))
-        .map_err(|e| format!("stored key {} is unusable: {e}", stored.kid))?
+        .map_err(|source| StateError::StoredKey {
+            kid: stored.kid.clone(),
+            source,
+        })?
         .with_kid(stored.kid.clone());
     let jwk = key.public_jwk().with_use_sig();
     Ok(LoadedKey {
@@ -291,16 +292,15 @@ pub(crate) fn generate_key(
     for_id_tokens: bool,
     for_responses: bool,
     now: i64,
-) -> Result<(StoredKey, LoadedKey), String> {
-    let key = SigningKey::generate(alg).map_err(|e| format!("key generation failed: {e}"))?;
+) -> Result<(StoredKey, LoadedKey), StateError> {
+    let failed = |step| move |source| StateError::KeyGeneration { step, source };
+    let key = SigningKey::generate(alg).map_err(failed("generate a signing key"))?;
     let thumb = key
         .public_jwk()
         .thumbprint()
-        .map_err(|e| format!("key thumbprint failed: {e}"))?;
+        .map_err(failed("compute a signing key's thumbprint"))?;
     let kid = thumb[..16].to_owned();
-    let pem = key
-        .to_pkcs8_pem()
-        .map_err(|e| format!("key encoding failed: {e}"))?;
+    let pem = key.to_pkcs8_pem().map_err(failed("encode a signing key"))?;
     let stored = StoredKey {
         kid,
         alg: alg.name().to_owned(),
@@ -327,7 +327,7 @@ impl Inner {
 
     /// Makes sure there is a current id_token key with `alg` and a current EC key for
     /// response signatures, generating what is missing.
-    pub(crate) fn ensure_keys(&mut self, alg: Algorithm, grace: i64) -> Result<(), String> {
+    pub(crate) fn ensure_keys(&mut self, alg: Algorithm, grace: i64) -> Result<(), StateError> {
         let now = self.now();
         let has_id = self
             .data
@@ -363,7 +363,7 @@ impl Inner {
         alg: Algorithm,
         grace: i64,
         retire_old: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), StateError> {
         let now = self.now();
         // Generate first: a failed generation must leave the current keys signing.
         let id_key = generate_key(alg, true, is_ec(alg), now)?;
@@ -459,7 +459,7 @@ impl IdpState {
     /// Loads (or creates) the state for `config` serving at `issuer`.
     pub(crate) fn new(config: Config, issuer: String) -> Result<IdpState, StartError> {
         let loaded = match &config.state_path {
-            Some(path) => store::load(path).map_err(StartError)?,
+            Some(path) => store::load(path)?,
             None => None,
         };
         let created = loaded.is_none();
@@ -476,8 +476,7 @@ impl IdpState {
             .signing_keys
             .iter()
             .map(load_key)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(StartError)?;
+            .collect::<Result<Vec<_>, _>>()?;
         let mut inner = Inner {
             data,
             keys,
@@ -500,11 +499,8 @@ impl IdpState {
             }
         }
         inner.drop_expired_keys();
-        inner
-            .ensure_keys(config.id_token_alg, config.key_grace.as_secs() as i64)
-            .map_err(StartError)?;
-        let delegation =
-            crate::routes::delegation::Keyring::new(&inner.data.tenant).map_err(StartError)?;
+        inner.ensure_keys(config.id_token_alg, config.key_grace.as_secs() as i64)?;
+        let delegation = crate::routes::delegation::Keyring::new(&inner.data.tenant)?;
         let state = IdpState {
             config,
             delegation,

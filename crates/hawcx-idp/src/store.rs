@@ -6,6 +6,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::StateError;
+
 /// Bumped when the file layout changes incompatibly; older files are refused, not guessed.
 pub(crate) const STATE_VERSION: u32 = 1;
 
@@ -183,24 +185,27 @@ impl User {
 }
 
 /// Reads a state file; `Ok(None)` when it does not exist yet.
-pub(crate) fn load(path: &Path) -> Result<Option<Persisted>, String> {
+pub(crate) fn load(path: &Path) -> Result<Option<Persisted>, StateError> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read state file {}: {e}", path.display())),
+        Err(source) => {
+            return Err(StateError::Read {
+                path: path.to_owned(),
+                source,
+            });
+        }
     };
-    let state: Persisted = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "state file {} is not valid ({e}); move it away to start fresh",
-            path.display()
-        )
+    let state: Persisted = serde_json::from_str(&text).map_err(|source| StateError::Parse {
+        path: path.to_owned(),
+        source,
     })?;
     if state.version != STATE_VERSION {
-        return Err(format!(
-            "state file {} has version {}, this emulator writes {STATE_VERSION}; move it away to start fresh",
-            path.display(),
-            state.version
-        ));
+        return Err(StateError::Version {
+            path: path.to_owned(),
+            found: state.version,
+            expected: STATE_VERSION,
+        });
     }
     Ok(Some(state))
 }

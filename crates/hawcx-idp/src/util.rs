@@ -7,6 +7,8 @@ use aws_lc_rs::digest;
 use axum::http::{HeaderMap, header};
 use hawcx::jose::b64;
 
+use crate::error::FieldsError;
+
 /// Fills `buf` from the system CSPRNG.
 ///
 /// A failing system random source leaves no safe way to continue (every code, OTP and
@@ -91,17 +93,17 @@ pub(crate) fn wants_json(headers: &HeaderMap) -> bool {
 pub(crate) fn parse_fields(
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<HashMap<String, String>, String> {
+) -> Result<HashMap<String, String>, FieldsError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().starts_with("application/json"));
     let mut out = HashMap::new();
     if is_json {
-        let value: serde_json::Value = serde_json::from_slice(body)
-            .map_err(|_| "request body is not valid JSON".to_owned())?;
+        let value: serde_json::Value =
+            serde_json::from_slice(body).map_err(|_| FieldsError::NotJson)?;
         let serde_json::Value::Object(map) = value else {
-            return Err("request body must be a JSON object".to_owned());
+            return Err(FieldsError::NotObject);
         };
         for (k, v) in map {
             let text = match v {
@@ -109,14 +111,14 @@ pub(crate) fn parse_fields(
                 serde_json::Value::Bool(b) => b.to_string(),
                 serde_json::Value::Number(n) => n.to_string(),
                 serde_json::Value::Null => continue,
-                _ => return Err(format!("field {k} must be a string")),
+                _ => return Err(FieldsError::NotString(k)),
             };
             out.insert(k, text);
         }
     } else {
         for (k, v) in url::form_urlencoded::parse(body) {
             if out.insert(k.to_string(), v.into_owned()).is_some() {
-                return Err(format!("parameter {k} is repeated"));
+                return Err(FieldsError::Repeated(k.into_owned()));
             }
         }
     }
@@ -124,11 +126,11 @@ pub(crate) fn parse_fields(
 }
 
 /// Parses a query string with the same no-repeats rule as [`parse_fields`].
-pub(crate) fn parse_query(query: Option<&str>) -> Result<HashMap<String, String>, String> {
+pub(crate) fn parse_query(query: Option<&str>) -> Result<HashMap<String, String>, FieldsError> {
     let mut out = HashMap::new();
     for (k, v) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
         if out.insert(k.to_string(), v.into_owned()).is_some() {
-            return Err(format!("parameter {k} is repeated"));
+            return Err(FieldsError::Repeated(k.into_owned()));
         }
     }
     Ok(out)

@@ -1,5 +1,10 @@
 //! # hawcx: the Hawcx customer-backend SDK core
 //!
+//! The library a backend adds to log users in with Hawcx and manage their MFA: it does
+//! what Hawcx's integration guide for Python backends does with the official
+//! `hawcx-oauth-client` package, over the same wire protocol (`docs/PROTOCOL.md` in the
+//! repository).
+//!
 //! Everything that parses, verifies, signs, encrypts or calls the identity provider lives
 //! here; the axum integration, the emulator, the CLI and the Python package are thin shells
 //! over it.

@@ -14,7 +14,8 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{AppState, OAuthError, no_store};
+use super::{AppState, no_store};
+use crate::error::ApiError;
 use crate::html;
 use crate::otp::{Challenge, OtpError};
 use crate::state::{AuthRequest, CodeGrant, Inner, LoginSession, LoginStep};
@@ -170,14 +171,16 @@ fn with_query(base: &str, pairs: &[(&str, &str)]) -> String {
 
 fn authz_error_response(err: AuthzError, json: bool) -> Response {
     match (err, json) {
-        (AuthzError::Fatal(msg), true) => OAuthError::bad("invalid_request", msg).into_response(),
+        (AuthzError::Fatal(msg), true) => {
+            ApiError::bad_request("invalid_request", msg).into_response()
+        }
         (AuthzError::Fatal(msg), false) => html::error_page(StatusCode::BAD_REQUEST, &msg),
         (
             AuthzError::Redirect {
                 error, description, ..
             },
             true,
-        ) => OAuthError::bad(error, description).into_response(),
+        ) => ApiError::bad_request(error, description).into_response(),
         (
             AuthzError::Redirect {
                 redirect_uri,
@@ -281,7 +284,7 @@ pub(crate) async fn authorize_get(
     let json = wants_json(&headers);
     let params = match parse_query(query.as_deref()) {
         Ok(p) => p,
-        Err(msg) => return authz_error_response(AuthzError::Fatal(msg), json),
+        Err(msg) => return authz_error_response(AuthzError::Fatal(msg.to_string()), json),
     };
     let result = state.with(|inner| validate(inner, state.config.require_pkce, &params));
     match result {
@@ -308,7 +311,7 @@ pub(crate) async fn authorize_post(
     let json = wants_json(&headers);
     let fields = match parse_fields(&headers, &body) {
         Ok(f) => f,
-        Err(msg) => return authz_error_response(AuthzError::Fatal(msg), json),
+        Err(msg) => return authz_error_response(AuthzError::Fatal(msg.to_string()), json),
     };
     let device = cookie(&headers, DEVICE_COOKIE);
     let ttl = state.config.otp_ttl.as_secs() as i64;
@@ -363,7 +366,7 @@ pub(crate) async fn authorize_post(
     match result {
         Err(e) => authz_error_response(e, json),
         Ok(Err((_, _))) if json => {
-            OAuthError::bad("invalid_request", "email must be a valid email address")
+            ApiError::bad_request("invalid_request", "email must be a valid email address")
                 .into_response()
         }
         Ok(Err((req, email))) => login_page(&req, Some("Enter a valid email address."), &email),
@@ -389,7 +392,9 @@ pub(crate) async fn verify_post(
     let json = wants_json(&headers);
     let fields = match parse_fields(&headers, &body) {
         Ok(f) => f,
-        Err(msg) => return OAuthError::bad("invalid_request", msg).into_response(),
+        Err(msg) => {
+            return ApiError::bad_request("invalid_request", msg.to_string()).into_response();
+        }
     };
     let session_id = fields.get("login_session").cloned().unwrap_or_default();
     let otp = fields

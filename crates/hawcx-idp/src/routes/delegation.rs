@@ -16,6 +16,7 @@ use hawcx::jose::b64;
 use serde_json::{Map, Value, json};
 
 use super::{AppState, detail};
+use crate::error::StateError;
 use crate::otp::Challenge;
 use crate::state::MfaSession;
 use crate::store::{MfaMethod, Tenant};
@@ -39,45 +40,65 @@ impl std::fmt::Debug for Keyring {
     }
 }
 
-fn raw(text: &str, what: &str) -> Result<Vec<u8>, String> {
-    b64::decode(text).ok_or_else(|| format!("state: {what} is not base64url"))
+/// One raw delegation key of the state file, decoded and loaded by `load`.
+fn state_key<K>(
+    text: &str,
+    what: &'static str,
+    load: impl FnOnce(&[u8]) -> Result<K, hawcx::delegation::Error>,
+) -> Result<K, StateError> {
+    let raw = b64::decode(text).ok_or(StateError::DelegationKeyEncoding { what })?;
+    load(&raw).map_err(|source| StateError::DelegationKey { what, source })
 }
 
-fn sp_keys(t: &Tenant) -> Result<(Ed25519PrivateKey, X25519PrivateKey), String> {
+fn sp_keys(t: &Tenant) -> Result<(Ed25519PrivateKey, X25519PrivateKey), StateError> {
     let d = &t.delegation;
-    let ed = Ed25519PrivateKey::from_raw(&raw(&d.sp_ed25519_seed, "SP Ed25519 key")?)
-        .map_err(|e| format!("SP Ed25519 key: {e}"))?;
-    let x = X25519PrivateKey::from_raw(&raw(&d.sp_x25519_private, "SP X25519 key")?)
-        .map_err(|e| format!("SP X25519 key: {e}"))?;
+    let ed = state_key(
+        &d.sp_ed25519_seed,
+        "SP Ed25519 key",
+        Ed25519PrivateKey::from_raw,
+    )?;
+    let x = state_key(
+        &d.sp_x25519_private,
+        "SP X25519 key",
+        X25519PrivateKey::from_raw,
+    )?;
     Ok((ed, x))
 }
 
-fn idp_keys(t: &Tenant) -> Result<(Ed25519PrivateKey, X25519PrivateKey), String> {
+fn idp_keys(t: &Tenant) -> Result<(Ed25519PrivateKey, X25519PrivateKey), StateError> {
     let d = &t.delegation;
-    let ed = Ed25519PrivateKey::from_raw(&raw(&d.idp_ed25519_seed, "IdP Ed25519 key")?)
-        .map_err(|e| format!("IdP Ed25519 key: {e}"))?;
-    let x = X25519PrivateKey::from_raw(&raw(&d.idp_x25519_private, "IdP X25519 key")?)
-        .map_err(|e| format!("IdP X25519 key: {e}"))?;
+    let ed = state_key(
+        &d.idp_ed25519_seed,
+        "IdP Ed25519 key",
+        Ed25519PrivateKey::from_raw,
+    )?;
+    let x = state_key(
+        &d.idp_x25519_private,
+        "IdP X25519 key",
+        X25519PrivateKey::from_raw,
+    )?;
     Ok((ed, x))
 }
 
 /// The SP verifier: the default key under its kid, plus every registered extra key.
-fn sp_verifier(t: &Tenant, sp_ed: Ed25519PrivateKey) -> Result<Verifier, String> {
+fn sp_verifier(t: &Tenant, sp_ed: Ed25519PrivateKey) -> Result<Verifier, StateError> {
     let mut keys = vec![(
         t.delegation.sp_kid.clone(),
         VerifyKey::from(sp_ed.public_key()),
     )];
     for k in &t.extra_sp_keys {
-        let key =
-            VerifyKey::from_pem(&k.public_key_pem).map_err(|e| format!("SP key {}: {e}", k.kid))?;
+        let key = VerifyKey::from_pem(&k.public_key_pem).map_err(|source| StateError::SpKey {
+            kid: k.kid.clone(),
+            source,
+        })?;
         keys.push((k.kid.clone(), key));
     }
-    Verifier::new(keys).map_err(|e| e.to_string())
+    Verifier::new(keys).map_err(StateError::SpVerifier)
 }
 
 impl Keyring {
     /// Rebuilds the SP verifier after the tenant's SP keys changed.
-    pub(crate) fn reload_sp_keys(&self, t: &Tenant) -> Result<(), String> {
+    pub(crate) fn reload_sp_keys(&self, t: &Tenant) -> Result<(), StateError> {
         let (sp_ed, _) = sp_keys(t)?;
         let verifier = sp_verifier(t, sp_ed)?;
         *self.sp_verifier.write().unwrap_or_else(|e| e.into_inner()) = verifier;
@@ -88,7 +109,7 @@ impl Keyring {
         self.sp_verifier.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn new(t: &Tenant) -> Result<Keyring, String> {
+    pub(crate) fn new(t: &Tenant) -> Result<Keyring, StateError> {
         let (sp_ed, sp_x) = sp_keys(t)?;
         let (idp_ed, idp_x) = idp_keys(t)?;
         Ok(Keyring {
@@ -102,7 +123,7 @@ impl Keyring {
 
 /// The env-file variables for the delegation channel: the guide's four PEMs and the
 /// 2.0 credential blob.
-pub(crate) fn env_vars(t: &Tenant) -> Result<Vec<(&'static str, String)>, String> {
+pub(crate) fn env_vars(t: &Tenant) -> Result<Vec<(&'static str, String)>, StateError> {
     let (sp_ed, sp_x) = sp_keys(t)?;
     let (idp_ed, idp_x) = idp_keys(t)?;
     let blob = hawcx::delegation::generate_credential_blob(
@@ -113,7 +134,7 @@ pub(crate) fn env_vars(t: &Tenant) -> Result<Vec<(&'static str, String)>, String
         &idp_ed.public_key().to_raw(),
         &idp_x.public_key().to_raw(),
     )
-    .map_err(|e| format!("credential blob: {e}"))?;
+    .map_err(StateError::CredentialBlob)?;
     Ok(vec![
         ("SP_ED25519_PRIVATE_KEY_PEM", sp_ed.to_pem().to_string()),
         ("SP_X25519_PRIVATE_KEY_PEM", sp_x.to_pem().to_string()),

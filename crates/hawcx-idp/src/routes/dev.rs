@@ -12,6 +12,7 @@ use hawcx::jose::{self, SigningKey};
 use serde_json::{Value, json};
 
 use super::{AppState, detail, no_store};
+use crate::error::report;
 use crate::store::MfaMethod;
 use crate::util::{parse_query, random_hex, valid_email, valid_phone};
 
@@ -43,7 +44,7 @@ fn json_body(body: &[u8]) -> Result<serde_json::Map<String, Value>, Response> {
 async fn mailbox(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let q = match parse_query(query.as_deref()) {
         Ok(q) => q,
-        Err(m) => return detail(StatusCode::BAD_REQUEST, m),
+        Err(m) => return detail(StatusCode::BAD_REQUEST, m.to_string()),
     };
     let to = q.get("to").map(|t| t.to_ascii_lowercase());
     let messages = state.with(|inner| {
@@ -155,7 +156,7 @@ async fn rotate_keys(
     let grace = state.config.key_grace.as_secs() as i64;
     let result = state.with(|inner| {
         inner.rotate_keys(alg, grace, retire_old)?;
-        Ok::<_, String>((
+        Ok::<_, crate::error::StateError>((
             inner.id_token_key().kid().unwrap_or_default().to_owned(),
             inner.response_key().kid().unwrap_or_default().to_owned(),
             inner.published_jwks(),
@@ -176,7 +177,7 @@ async fn rotate_keys(
             "jwks": jwks,
         }))
         .into_response(),
-        Err(e) => detail(StatusCode::INTERNAL_SERVER_ERROR, e),
+        Err(e) => detail(StatusCode::INTERNAL_SERVER_ERROR, report(&e)),
     }
 }
 

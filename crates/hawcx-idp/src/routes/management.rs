@@ -21,6 +21,7 @@ use serde_json::{Map, Value, json};
 
 use super::delegation::{Reply, open_request, require_user, seal_reply, str_field};
 use super::{AppState, detail, no_store};
+use crate::error::report;
 use crate::html;
 use crate::otp::{Challenge, OtpError};
 use crate::state::{LoginStep, StepUpChallenge};
@@ -107,8 +108,16 @@ fn verify_bearer(
         .map_err(|_| unauthorized("client key unavailable"))?;
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     let audience = format!("{}{}", state.issuer(), path);
-    let claims = super::token::verify_client_jwt(state, token, &key, &client_id, &audience, "mgmt")
-        .map_err(|m| unauthorized(&m.replace("client assertion", "bearer token")))?;
+    let claims = super::token::verify_client_jwt(
+        state,
+        token,
+        &key,
+        &client_id,
+        &audience,
+        "mgmt",
+        "bearer token",
+    )
+    .map_err(|e| unauthorized(&report(&e)))?;
     let Some(claimed) = claims.get_str("body_sha256") else {
         return Err(unauthorized("bearer token has no body_sha256 claim"));
     };
@@ -167,9 +176,14 @@ fn issue_jwt(state: &AppState, typ: &str, claims: &Value) -> Result<String, Repl
 }
 
 /// Verifies one of our own step-up JWTs (start token or receipt).
-fn verify_own(state: &AppState, token: &str, typ: &str, aud: &str) -> Result<jose::Claims, String> {
+fn verify_own(
+    state: &AppState,
+    token: &str,
+    typ: &str,
+    aud: &str,
+) -> Result<jose::Claims, jose::Error> {
     let (keys, now) = state.with(|inner| (inner.published_keys(), inner.now()));
-    let set = JwkSet::from_keys(keys).map_err(|e| e.to_string())?;
+    let set = JwkSet::from_keys(keys)?;
     let validation = Validation::new([state.config.id_token_alg, Algorithm::ES256])
         .with_issuer(state.issuer())
         .with_audience(aud)
@@ -177,7 +191,7 @@ fn verify_own(state: &AppState, token: &str, typ: &str, aud: &str) -> Result<jos
         .with_required_claim("jti")
         .with_required_claim("sub")
         .at_time(now);
-    jose::verify_jwt(token, &set, &validation).map_err(|e| e.to_string())
+    jose::verify_jwt(token, &set, &validation)
 }
 
 fn start_token(state: &AppState, p: &Map<String, Value>) -> Reply {
@@ -393,7 +407,14 @@ async fn stepup_start(State(state): State<AppState>, headers: HeaderMap, body: B
     let json = wants_json(&headers);
     let fields = match parse_fields(&headers, &body) {
         Ok(f) => f,
-        Err(m) => return stepup_error(json, StatusCode::BAD_REQUEST, "invalid_request", &m),
+        Err(m) => {
+            return stepup_error(
+                json,
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                &m.to_string(),
+            );
+        }
     };
     let token = fields.get("start_token").cloned().unwrap_or_default();
     let aud = format!("{}/stepup", state.issuer());
@@ -474,7 +495,14 @@ async fn stepup_verify(State(state): State<AppState>, headers: HeaderMap, body: 
     let json = wants_json(&headers);
     let fields = match parse_fields(&headers, &body) {
         Ok(f) => f,
-        Err(m) => return stepup_error(json, StatusCode::BAD_REQUEST, "invalid_request", &m),
+        Err(m) => {
+            return stepup_error(
+                json,
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                &m.to_string(),
+            );
+        }
     };
     let id = fields.get("challenge_session").cloned().unwrap_or_default();
     let otp = fields

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use axum::Json;
 use axum::Router;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -46,48 +45,6 @@ pub(crate) fn router(state: AppState) -> Router {
     router.with_state(state)
 }
 
-/// An RFC 6749 §5.2 error body: `{"error", "error_description"}`, never cached.
-#[derive(Debug)]
-pub(crate) struct OAuthError {
-    pub(crate) status: StatusCode,
-    pub(crate) error: &'static str,
-    pub(crate) description: String,
-}
-
-impl OAuthError {
-    pub(crate) fn new(
-        status: StatusCode,
-        error: &'static str,
-        description: impl Into<String>,
-    ) -> Self {
-        OAuthError {
-            status,
-            error,
-            description: description.into(),
-        }
-    }
-
-    pub(crate) fn bad(error: &'static str, description: impl Into<String>) -> Self {
-        OAuthError::new(StatusCode::BAD_REQUEST, error, description)
-    }
-}
-
-impl IntoResponse for OAuthError {
-    fn into_response(self) -> Response {
-        tracing::debug!(error = self.error, status = %self.status, "request refused");
-        no_store(
-            (
-                self.status,
-                Json(serde_json::json!({
-                    "error": self.error,
-                    "error_description": self.description,
-                })),
-            )
-                .into_response(),
-        )
-    }
-}
-
 /// Marks a response as not cacheable (token responses, codes, OTP pages).
 pub(crate) fn no_store(mut response: Response) -> Response {
     let h = response.headers_mut();
@@ -98,9 +55,5 @@ pub(crate) fn no_store(mut response: Response) -> Response {
 
 /// A `{"detail": …}` error, the shape of the delegation and management APIs.
 pub(crate) fn detail(status: StatusCode, message: impl Into<String>) -> Response {
-    (
-        status,
-        Json(serde_json::json!({ "detail": message.into() })),
-    )
-        .into_response()
+    crate::error::ApiError::detail(status, message).into_response()
 }

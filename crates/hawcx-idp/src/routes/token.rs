@@ -11,7 +11,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hawcx::jose::{self, Algorithm, Jwk, Validation};
 
-use super::{AppState, OAuthError, no_store};
+use super::{AppState, no_store};
+use crate::error::{ApiError, ClientJwtError, ClientJwtFailure, StateError, report};
 use crate::util::{ct_eq, parse_fields, random_token, sha256_b64};
 
 /// RFC 7523 §2.2.
@@ -57,7 +58,9 @@ pub(crate) fn verify_client_jwt(
     client_id: &str,
     audience: &str,
     replay_scope: &str,
-) -> Result<jose::Claims, String> {
+    credential: &'static str,
+) -> Result<jose::Claims, ClientJwtError> {
+    let rejected = |reason| ClientJwtError { credential, reason };
     let now = state.with(|inner| inner.now());
     let validation = Validation::new([Algorithm::EdDSA])
         .with_issuer(client_id)
@@ -67,26 +70,24 @@ pub(crate) fn verify_client_jwt(
         .with_required_claim("jti")
         .at_time(now);
     let (header, claims) = jose::verify_jwt_with_header(token, key, &validation)
-        .map_err(|e| format!("client assertion rejected: {e}"))?;
+        .map_err(|e| rejected(ClientJwtFailure::Token(e)))?;
     if let (Some(kid), Some(expected)) = (&header.kid, key.kid())
         && kid != expected
     {
-        return Err("client assertion rejected: kid is not registered for this client".into());
+        return Err(rejected(ClientJwtFailure::UnregisteredKid));
     }
     if claims.sub.as_deref() != Some(client_id) {
-        return Err("client assertion rejected: sub must equal client_id".into());
+        return Err(rejected(ClientJwtFailure::SubMismatch));
     }
     let (Some(iat), Some(exp)) = (claims.iat, claims.exp) else {
-        return Err("client assertion rejected: iat and exp are required".into());
+        return Err(rejected(ClientJwtFailure::MissingTimes));
     };
     if exp.seconds() - iat.seconds() > MAX_ASSERTION_LIFETIME {
-        return Err(format!(
-            "client assertion rejected: lifetime over {MAX_ASSERTION_LIFETIME} s"
-        ));
+        return Err(rejected(ClientJwtFailure::TooLong(MAX_ASSERTION_LIFETIME)));
     }
     let jti = claims.jti.clone().unwrap_or_default();
     if jti.is_empty() || jti.len() > 256 {
-        return Err("client assertion rejected: jti must be 1-256 characters".into());
+        return Err(rejected(ClientJwtFailure::BadJti));
     }
     let fresh = state.with(|inner| {
         inner.remember_once(
@@ -95,15 +96,13 @@ pub(crate) fn verify_client_jwt(
         )
     });
     if !fresh {
-        return Err(
-            "client assertion rejected: jti replay detected (each assertion is single use)".into(),
-        );
+        return Err(rejected(ClientJwtFailure::Replay));
     }
     Ok(claims)
 }
 
 /// The confidential client's registered verification key.
-pub(crate) fn confidential_key(state: &AppState) -> Result<(String, Jwk), String> {
+pub(crate) fn confidential_key(state: &AppState) -> Result<(String, Jwk), StateError> {
     let (client_id, jwk_json) = state.with(|inner| {
         let t = inner.tenant();
         (
@@ -112,7 +111,7 @@ pub(crate) fn confidential_key(state: &AppState) -> Result<(String, Jwk), String
         )
     });
     let key = jose::SigningKey::from_jwk_json(&jwk_json)
-        .map_err(|e| format!("registered client key unusable: {e}"))?
+        .map_err(StateError::ClientKey)?
         .public_jwk();
     Ok((client_id, key))
 }
@@ -129,15 +128,15 @@ pub(crate) async fn token(
     }
 }
 
-fn unauthorized(description: impl Into<String>) -> OAuthError {
-    OAuthError::new(StatusCode::UNAUTHORIZED, "invalid_client", description)
+fn unauthorized(description: impl Into<String>) -> ApiError {
+    ApiError::oauth(StatusCode::UNAUTHORIZED, "invalid_client", description)
 }
 
 fn exchange(
     state: &AppState,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<serde_json::Value, OAuthError> {
+) -> Result<serde_json::Value, ApiError> {
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -146,12 +145,13 @@ fn exchange(
                 .starts_with("application/x-www-form-urlencoded")
         });
     if !is_form {
-        return Err(OAuthError::bad(
+        return Err(ApiError::bad_request(
             "invalid_request",
             "the token request must be application/x-www-form-urlencoded",
         ));
     }
-    let f = parse_fields(headers, body).map_err(|m| OAuthError::bad("invalid_request", m))?;
+    let f = parse_fields(headers, body)
+        .map_err(|m| ApiError::bad_request("invalid_request", m.to_string()))?;
     let (config_id, api_key, public_id, confidential_id) = state.with(|inner| {
         let t = inner.tenant();
         (
@@ -164,9 +164,14 @@ fn exchange(
     check_tenant_headers(headers, &config_id, &api_key).map_err(unauthorized)?;
     match f.get("grant_type").map(String::as_str) {
         Some("authorization_code") => {}
-        None => return Err(OAuthError::bad("invalid_request", "grant_type is missing")),
+        None => {
+            return Err(ApiError::bad_request(
+                "invalid_request",
+                "grant_type is missing",
+            ));
+        }
         Some(_) => {
-            return Err(OAuthError::bad(
+            return Err(ApiError::bad_request(
                 "unsupported_grant_type",
                 "only authorization_code is supported",
             ));
@@ -174,7 +179,10 @@ fn exchange(
     }
     let client_id = f.get("client_id").cloned().unwrap_or_default();
     if client_id.is_empty() {
-        return Err(OAuthError::bad("invalid_request", "client_id is missing"));
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            "client_id is missing",
+        ));
     }
     if headers.contains_key(header::AUTHORIZATION) {
         return Err(unauthorized(
@@ -203,8 +211,9 @@ fn exchange(
             &client_id,
             &state.token_endpoint(),
             "assertion",
+            "client assertion",
         )
-        .map_err(unauthorized)?;
+        .map_err(|e| unauthorized(report(&e)))?;
     } else if client_id == public_id {
         if assertion.is_some() || assertion_type.is_some() {
             return Err(unauthorized(
@@ -217,11 +226,11 @@ fn exchange(
 
     let code = f.get("code").cloned().unwrap_or_default();
     if code.is_empty() {
-        return Err(OAuthError::bad("invalid_request", "code is missing"));
+        return Err(ApiError::bad_request("invalid_request", "code is missing"));
     }
     // Single use: the code is removed before any check, so a failed attempt burns it too.
     let (grant, now) = state.with(|inner| (inner.codes.remove(&code), inner.now()));
-    let invalid = |m: &str| OAuthError::bad("invalid_grant", m);
+    let invalid = |m: &str| ApiError::bad_request("invalid_grant", m);
     let grant = grant
         .ok_or_else(|| invalid("the authorization code is unknown, expired or already used"))?;
     if now >= grant.expires_at {
@@ -293,7 +302,7 @@ fn exchange(
         claims["nonce"] = nonce.clone().into();
     }
     let id_token = jose::sign_jwt(&claims, &key).map_err(|_| {
-        OAuthError::new(
+        ApiError::oauth(
             StatusCode::INTERNAL_SERVER_ERROR,
             "server_error",
             "signing failed",
