@@ -247,6 +247,8 @@ pub(crate) struct ClientJwtError {
 pub(crate) enum ClientJwtFailure {
     #[error(transparent)]
     Token(#[from] jose::Error),
+    #[error("aud must be one string: the issuer identifier or the token endpoint URL")]
+    Audience,
     #[error("kid is not registered for this client")]
     UnregisteredKid,
     #[error("sub must equal client_id")]

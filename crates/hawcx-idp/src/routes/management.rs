@@ -113,7 +113,7 @@ fn verify_bearer(
         token,
         &key,
         &client_id,
-        &audience,
+        super::token::ClientJwtAudience::Contains(&audience),
         "mgmt",
         "bearer token",
     )

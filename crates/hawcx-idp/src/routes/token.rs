@@ -48,6 +48,16 @@ pub(crate) fn check_tenant_headers(
     Ok(())
 }
 
+/// Which `aud` values a client JWT may carry.
+pub(crate) enum ClientJwtAudience<'a> {
+    /// `aud` contains this value (a string or an array holding it).
+    Contains(&'a str),
+    /// `aud` is a single string equal to one of these (client assertions: RFC 7523bis
+    /// asks for the issuer identifier, Hawcx's own clients send the token endpoint URL;
+    /// arrays are refused so one assertion cannot be replayed at several servers).
+    OneOf(&'a [&'a str]),
+}
+
 /// Verifies an EdDSA JWT signed by the confidential client: signature with its registered
 /// key, `iss = sub = client_id`, `aud`, lifetime cap, and single-use `jti` (recorded under
 /// `replay_scope`). Returns the claims.
@@ -56,21 +66,29 @@ pub(crate) fn verify_client_jwt(
     token: &str,
     key: &Jwk,
     client_id: &str,
-    audience: &str,
+    audience: ClientJwtAudience<'_>,
     replay_scope: &str,
     credential: &'static str,
 ) -> Result<jose::Claims, ClientJwtError> {
     let rejected = |reason| ClientJwtError { credential, reason };
     let now = state.with(|inner| inner.now());
-    let validation = Validation::new([Algorithm::EdDSA])
-        .with_issuer(client_id)
-        .with_audience(audience)
+    let mut validation = Validation::new([Algorithm::EdDSA]).with_issuer(client_id);
+    if let ClientJwtAudience::Contains(aud) = audience {
+        validation = validation.with_audience(aud);
+    }
+    let validation = validation
         .with_leeway(Duration::from_secs(LEEWAY))
         .with_required_claim("iat")
         .with_required_claim("jti")
         .at_time(now);
     let (header, claims) = jose::verify_jwt_with_header(token, key, &validation)
         .map_err(|e| rejected(ClientJwtFailure::Token(e)))?;
+    if let ClientJwtAudience::OneOf(accepted) = audience {
+        match &claims.aud {
+            Some(jose::Audience::One(aud)) if accepted.contains(&aud.as_str()) => {}
+            _ => return Err(rejected(ClientJwtFailure::Audience)),
+        }
+    }
     if let (Some(kid), Some(expected)) = (&header.kid, key.kid())
         && kid != expected
     {
@@ -209,7 +227,7 @@ fn exchange(
             assertion,
             &key,
             &client_id,
-            &state.token_endpoint(),
+            ClientJwtAudience::OneOf(&[state.issuer(), &state.token_endpoint()]),
             "assertion",
             "client assertion",
         )

@@ -497,6 +497,12 @@ async fn confidential_client_assertions() {
         "{v}"
     );
 
+    // The issuer identifier is an accepted audience too (RFC 7523bis, strict relying
+    // parties such as openid-client v6 send it).
+    let issuer = idp.url.clone(); // the issuer identifier (see discovery_and_jwks)
+    let (s, v) = try_with(Some(idp.assertion(json!({ "aud": issuer })))).await;
+    assert_eq!(s, 200, "{v}");
+
     // Missing assertion.
     let (s, v) = try_with(None).await;
     assert_eq!((s, v["error"].as_str().unwrap()), (401, "invalid_client"));
@@ -504,7 +510,11 @@ async fn confidential_client_assertions() {
     let now = now();
     let bad_claims = [
         json!({"aud": format!("{}/other", idp.url)}),
-        json!({"aud": idp.url.clone()}),
+        json!({"aud": format!("{}/", issuer)}),
+        json!({"aud": [idp.token_endpoint()]}),
+        json!({"aud": [issuer.clone()]}),
+        json!({"aud": [idp.token_endpoint(), issuer.clone()]}),
+        json!({"aud": null}),
         json!({"iss": "someone-else"}),
         json!({"sub": "someone-else"}),
         json!({"exp": now + 121, "iat": now}),
@@ -516,6 +526,13 @@ async fn confidential_client_assertions() {
     ];
     for claims in bad_claims {
         let (s, v) = try_with(Some(idp.assertion(claims.clone()))).await;
+        if claims.get("aud").is_some() {
+            let text = v["error_description"].as_str().unwrap_or_default();
+            assert!(
+                text.contains("aud") || text.contains("audience"),
+                "{claims}: {v}"
+            );
+        }
         assert_eq!(
             (s, v["error"].as_str().unwrap()),
             (401, "invalid_client"),
