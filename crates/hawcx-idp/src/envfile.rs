@@ -52,7 +52,7 @@ pub(crate) fn variables(state: &IdpState) -> Result<Vec<(&'static str, String)>,
             tenant.confidential_client_private_jwk.clone(),
         ),
     ];
-    vars.extend(crate::routes::delegation::env_vars(&tenant)?);
+    vars.extend(crate::keyring::env_vars(&tenant)?);
     vars.push(("SESSION_SECRET", tenant.session_secret.clone()));
     vars.push(("FLASK_SECRET_KEY", tenant.flask_secret.clone()));
     Ok(vars)

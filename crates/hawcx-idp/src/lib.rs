@@ -27,6 +27,7 @@ pub mod cli;
 mod envfile;
 pub mod error;
 mod html;
+mod keyring;
 mod otp;
 mod routes;
 mod state;

@@ -215,7 +215,7 @@ impl Inner {
 /// contents are reached through the HTTP API, which is the contract.
 pub struct IdpState {
     pub(crate) config: Config,
-    pub(crate) delegation: crate::routes::delegation::Keyring,
+    pub(crate) delegation: crate::keyring::Keyring,
     pub(crate) issuer: String,
     inner: Mutex<Inner>,
     /// Serialises state-file writes so an older snapshot never overwrites a newer one.
@@ -500,7 +500,7 @@ impl IdpState {
         }
         inner.drop_expired_keys();
         inner.ensure_keys(config.id_token_alg, config.key_grace.as_secs() as i64)?;
-        let delegation = crate::routes::delegation::Keyring::new(&inner.data.tenant)?;
+        let delegation = crate::keyring::Keyring::new(&inner.data.tenant)?;
         let state = IdpState {
             config,
             delegation,
