@@ -40,6 +40,66 @@ fn json_body(body: &[u8]) -> Result<serde_json::Map<String, Value>, Response> {
     }
 }
 
+/// Refuses dev requests a web page could forge: a `Host` that is not the issuer's (DNS
+/// rebinding: a page on another name that resolves to 127.0.0.1 could read OTPs and mint
+/// tokens) and POSTs that are not `application/json` (a plain HTML form or a "simple"
+/// cross-origin `fetch` cannot send that type without a CORS preflight, which we never
+/// answer).
+pub(crate) async fn guard(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let host = request
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    if !issuer_hosts(state.issuer())
+        .iter()
+        .any(|allowed| allowed.eq_ignore_ascii_case(host))
+    {
+        return detail(
+            StatusCode::FORBIDDEN,
+            "dev endpoints answer only requests addressed to the issuer's host",
+        );
+    }
+    if request.method() == axum::http::Method::POST {
+        let json = request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return detail(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "dev endpoints take Content-Type: application/json",
+            );
+        }
+    }
+    next.run(request).await
+}
+
+/// The `Host` values that name the issuer: `host:port`, and `host` alone when the port
+/// is the scheme's default.
+fn issuer_hosts(issuer: &str) -> Vec<String> {
+    let Ok(url) = url::Url::parse(issuer) else {
+        return Vec::new();
+    };
+    let Some(host) = url.host_str() else {
+        return Vec::new();
+    };
+    let mut hosts = Vec::with_capacity(2);
+    if let Some(port) = url.port_or_known_default() {
+        hosts.push(format!("{host}:{port}"));
+    }
+    if url.port().is_none() {
+        hosts.push(host.to_owned());
+    }
+    hosts
+}
+
 /// `GET /dev/mailbox?to=…`: messages (newest last), all of them without `to`.
 async fn mailbox(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let q = match parse_query(query.as_deref()) {

@@ -40,7 +40,10 @@ pub(crate) fn router(state: AppState) -> Router {
         .merge(delegation::router())
         .merge(management::router());
     if state.config.dev_endpoints {
-        router = router.merge(dev::router());
+        router = router.merge(dev::router().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            dev::guard,
+        )));
     }
     router.with_state(state)
 }

@@ -502,3 +502,59 @@ async fn malformed_input_is_a_4xx_never_a_5xx() {
         .unwrap();
     assert_eq!(r.status(), 401);
 }
+
+#[tokio::test]
+async fn dev_endpoints_refuse_foreign_hosts_and_non_json_posts() {
+    let idp = start().await;
+    // DNS rebinding: right address, another name.
+    for (method, path) in [
+        ("GET", "/dev/mailbox"),
+        ("POST", "/dev/tokens"),
+        ("POST", "/dev/clock"),
+    ] {
+        let r = idp
+            .http
+            .request(method.parse().unwrap(), idp.u(path))
+            .header("host", "attacker.example:8787")
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{method} {path}");
+    }
+    // A form or a text/plain "simple request" from a web page.
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let r = idp
+            .http
+            .post(idp.u("/dev/tokens"))
+            .header("content-type", content_type)
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 415, "{content_type}");
+    }
+    let r = idp
+        .http
+        .post(idp.u("/dev/tokens"))
+        .header("content-type", "application/json; charset=utf-8")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // The guard is for dev endpoints only: the OIDC endpoints keep their own rules.
+    let r = idp
+        .http
+        .get(idp.u("/.well-known/openid-configuration"))
+        .header("host", "attacker.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
