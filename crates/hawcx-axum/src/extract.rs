@@ -22,11 +22,11 @@ use crate::state::HawcxState;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct AuthUser {
-    /// `userId`: the app's user id.
+    /// `user_id`: the app's user id.
     pub user_id: String,
     /// `email`.
     pub email: String,
-    /// `hawcxId`: the Hawcx `sub`.
+    /// `hawcx_id`: the Hawcx `sub`.
     pub hawcx_id: Option<String>,
     /// Every verified claim.
     pub claims: Claims,
@@ -55,14 +55,14 @@ impl AuthUser {
             .sessions()
             .verify(token)
             .map_err(|e| error_response(&e))?;
-        let (Some(user_id), Some(email)) = (claims.get_str("userId"), claims.get_str("email"))
+        let (Some(user_id), Some(email)) = (claims.get_str("user_id"), claims.get_str("email"))
         else {
             return Err(ApiError::unauthorized("Invalid or expired token"));
         };
         Ok(AuthUser {
             user_id: user_id.to_owned(),
             email: email.to_owned(),
-            hawcx_id: claims.get_str("hawcxId").map(str::to_owned),
+            hawcx_id: claims.get_str("hawcx_id").map(str::to_owned),
             claims,
         })
     }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use hawcx::clock::{self, SharedClock};
-use hawcx::jose::{Claims, Jwk};
+use hawcx::jose::{Algorithm, Claims, SigningKey};
 use hawcx::session::SessionTokens;
 use serde_json::{Map, Value};
 
@@ -22,7 +22,7 @@ use crate::store::AppUser;
 /// let keys = SessionKeys::new(b"0123456789abcdef0123456789abcdef", None, Duration::from_secs(3600))?;
 /// let user = AppUser { id: "7".into(), email: "a@example.com".into(), hawcx_id: "h-1".into() };
 /// let token = keys.issue(&user)?;
-/// assert_eq!(keys.verify(&token)?.get_str("userId"), Some("7"));
+/// assert_eq!(keys.verify(&token)?.get_str("user_id"), Some("7"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct SessionKeys {
@@ -43,10 +43,14 @@ impl std::fmt::Debug for SessionKeys {
     }
 }
 
-/// A short public id for a secret: the start of its RFC 7638 thumbprint.
+/// A short public id for a secret: the start of the HMAC-SHA256, under that secret, of a
+/// fixed label. Stable per secret, different between secrets, and reveals nothing of it
+/// (symmetric keys have no RFC 7638 thumbprint).
 fn kid_for(secret: &[u8]) -> Result<String, hawcx::Error> {
-    let thumbprint = Jwk::from_hmac_secret(secret)?.thumbprint()?;
-    Ok(format!("s-{}", &thumbprint[..12]))
+    let key = SigningKey::hmac(secret, Algorithm::HS256)?;
+    let jws = hawcx::jose::sign_jwt(&"hawcx-axum session key id", &key)?;
+    let mac = jws.rsplit('.').next().unwrap_or_default();
+    Ok(format!("s-{}", mac.get(..12).unwrap_or(mac)))
 }
 
 impl SessionKeys {
@@ -129,16 +133,16 @@ impl SessionKeys {
             .map_err(|e| ConfigError::Setup(format!("session keys: {e}")))
     }
 
-    /// The guide's `generate_session_token(user)`: `userId`, `email`, `hawcxId`, `iat`,
+    /// The guide's `generate_session_token(user)`: `user_id`, `email`, `hawcx_id`, `iat`,
     /// `exp`, and the signing secret's `kid` in the header.
     ///
     /// # Errors
     /// Signing failed (not expected with a valid key).
     pub fn issue(&self, user: &AppUser) -> Result<String, hawcx::Error> {
         let mut claims = Map::new();
-        claims.insert("userId".into(), Value::String(user.id.clone()));
+        claims.insert("user_id".into(), Value::String(user.id.clone()));
         claims.insert("email".into(), Value::String(user.email.clone()));
-        claims.insert("hawcxId".into(), Value::String(user.hawcx_id.clone()));
+        claims.insert("hawcx_id".into(), Value::String(user.hawcx_id.clone()));
         Ok(self.current.issue(claims)?)
     }
 
@@ -183,7 +187,7 @@ mod tests {
         let token = before.issue(&user()).unwrap();
         let after =
             SessionKeys::with_clock(&new, Some((&old, day)), day * 7, clock.clone()).unwrap();
-        assert_eq!(after.verify(&token).unwrap().get_str("userId"), Some("42"));
+        assert_eq!(after.verify(&token).unwrap().get_str("user_id"), Some("42"));
         let fresh = after.issue(&user()).unwrap();
         assert_eq!(
             after.verify(&fresh).unwrap().get_str("email"),
@@ -203,7 +207,7 @@ mod tests {
     fn kid_differs_per_secret_and_claims_match_the_guide() {
         let keys = SessionKeys::new(&[5u8; 32], None, Duration::from_secs(60)).unwrap();
         let claims = keys.verify(&keys.issue(&user()).unwrap()).unwrap();
-        assert_eq!(claims.get_str("hawcxId"), Some("h"));
+        assert_eq!(claims.get_str("hawcx_id"), Some("h"));
         assert!(claims.exp.is_some() && claims.iat.is_some());
         assert_ne!(kid_for(&[5u8; 32]).unwrap(), kid_for(&[6u8; 32]).unwrap());
         assert!(SessionKeys::new(b"short", None, Duration::from_secs(1)).is_err());

@@ -15,7 +15,11 @@ use crate::store::UserStore;
 ///
 /// ```no_run
 /// # use hawcx_axum::*;
-/// # fn users() -> impl UserStore { unimplemented!() }
+/// # struct Users;
+/// # impl UserStore for Users {
+/// #     fn find_or_create<'a>(&'a self, _: &'a Identity) -> BoxFuture<'a, Result<AppUser, StoreError>> { unimplemented!() }
+/// # }
+/// # fn users() -> Users { Users }
 /// let state = HawcxState::new(HawcxConfig::from_env()?, users())?
 ///     .with_mfa_sessions(MemoryMfaSessions::default());
 /// # Ok::<(), ConfigError>(())
@@ -83,6 +87,35 @@ impl HawcxState {
             users: self.inner.users.clone(),
             delegation: self.inner.delegation.clone(),
             mfa_sessions: Arc::new(store),
+        };
+        HawcxState {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Uses `keys` for session tokens instead of the ones built from the configuration
+    /// (e.g. keys on a test clock, or secrets read from a vault rather than the environment).
+    ///
+    /// ```no_run
+    /// # use hawcx_axum::*;
+    /// # struct Users;
+    /// # impl UserStore for Users {
+    /// #     fn find_or_create<'a>(&'a self, _: &'a Identity) -> BoxFuture<'a, Result<AppUser, StoreError>> { unimplemented!() }
+    /// # }
+    /// # fn users() -> Users { Users }
+    /// # fn vault_secret() -> Vec<u8> { vec![0; 32] }
+    /// let keys = SessionKeys::new(&vault_secret(), None, std::time::Duration::from_secs(3600))
+    ///     .expect("a 32-byte secret");
+    /// let state = HawcxState::new(HawcxConfig::from_env()?, users())?.with_session_keys(keys);
+    /// # Ok::<(), ConfigError>(())
+    /// ```
+    pub fn with_session_keys(self, keys: SessionKeys) -> HawcxState {
+        let inner = Inner {
+            config: self.inner.config.clone(),
+            sessions: Arc::new(keys),
+            users: self.inner.users.clone(),
+            delegation: self.inner.delegation.clone(),
+            mfa_sessions: self.inner.mfa_sessions.clone(),
         };
         HawcxState {
             inner: Arc::new(inner),
