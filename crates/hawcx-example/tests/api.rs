@@ -98,6 +98,7 @@ impl Harness {
                     "DATABASE_URL".into(),
                     format!("sqlite://{}", path.display()),
                 );
+                sqlite_file = Some(path);
             }
             Backend::PostgresRedis => {
                 let (db, redis, admin, name) = postgres_and_redis().await?;
