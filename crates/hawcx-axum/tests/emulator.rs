@@ -1,6 +1,6 @@
-//! The callback building block against the real emulator, started in-process: log in with
-//! the emulator's JSON login API and dev mailbox, post the code (and PKCE verifier) to
-//! `POST /api/auth/hawcx/callback`, use the session token on an `AuthUser` route.
+//! The callback and MFA building blocks against the real emulator, started in-process: log
+//! in with the emulator's JSON login API and dev mailbox, post the code (and PKCE verifier)
+//! to `POST /api/auth/hawcx/callback`, use the session token on `AuthUser` routes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -114,22 +114,7 @@ impl Idp {
                 ],
             )
             .await;
-        let mailbox: Value = serde_json::from_str(
-            &self
-                .http
-                .get(format!("{}/dev/mailbox?to={}", self.url, enc(email)))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-        )
-        .unwrap();
-        let otp = mailbox["messages"].as_array().unwrap().last().unwrap()["otp"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let otp = self.last_otp(email).await;
         let done = self
             .post_form(
                 "/oauth2/authorize/verify",
@@ -144,6 +129,26 @@ impl Idp {
         query
             .split('&')
             .find_map(|kv| kv.strip_prefix("code="))
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The newest OTP the dev mailbox holds for `email`.
+    async fn last_otp(&self, email: &str) -> String {
+        let mailbox: Value = serde_json::from_str(
+            &self
+                .http
+                .get(format!("{}/dev/mailbox?to={}", self.url, enc(email)))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        mailbox["messages"].as_array().unwrap().last().unwrap()["otp"]
+            .as_str()
             .unwrap()
             .to_owned()
     }
@@ -261,4 +266,97 @@ async fn missing_code_and_bad_json_are_400() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body, json!({ "error": "Invalid JSON body" }));
+}
+
+async fn call(
+    app: &Router,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json");
+    let body = if body.is_null() {
+        Body::empty()
+    } else {
+        Body::from(body.to_string())
+    };
+    send(app, req.body(body).unwrap()).await
+}
+
+#[tokio::test]
+async fn email_mfa_is_set_up_through_the_delegation_client() {
+    let idp = Idp::start().await;
+    let config = HawcxConfig::from_lookup(|k| idp.env.get(k).cloned()).unwrap();
+    let state = HawcxState::new(config, Users::default()).unwrap();
+    assert!(state.delegation().is_some());
+    let app: Router = Router::new()
+        .merge(hawcx_axum::callback::routes())
+        .merge(hawcx_axum::mfa::routes())
+        .with_state(state);
+
+    let email = "bob@example.com";
+    let verifier = CodeVerifier::generate();
+    let code = idp.login(email, &verifier.challenge(), "n-1").await;
+    let (status, body) = callback(
+        &app,
+        json!({ "code": code, "code_verifier": verifier.as_str(), "nonce": "n-1" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let t = body["sessionToken"].as_str().unwrap().to_owned();
+
+    assert_eq!(
+        call(&app, "GET", "/api/mfa/status", &t, Value::Null).await,
+        (
+            StatusCode::OK,
+            json!({ "mfaEnabled": false, "mfaMethod": "none" })
+        )
+    );
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            "/api/mfa/verify",
+            &t,
+            json!({ "otp": "123456" })
+        )
+        .await,
+        (
+            StatusCode::BAD_REQUEST,
+            json!({ "error": "MFA session expired. Please try again." })
+        )
+    );
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/api/mfa/initiate",
+        &t,
+        json!({ "mfaMethod": "email" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["success"], json!(true));
+    let otp = idp.last_otp(email).await;
+    let (status, body) = call(&app, "POST", "/api/mfa/verify", &t, json!({ "otp": otp })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["message"], json!("MFA setup completed successfully"));
+    assert_eq!(
+        call(&app, "GET", "/api/mfa/status", &t, Value::Null).await,
+        (
+            StatusCode::OK,
+            json!({ "mfaEnabled": true, "mfaMethod": "email" })
+        )
+    );
+    // Without a session token the MFA routes are 401 like every AuthUser route.
+    let (status, _) = send(
+        &app,
+        Request::get("/api/mfa/status").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
