@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod dev_cmd;
 mod jws_cmd;
 mod keys_cmd;
 
@@ -32,6 +33,8 @@ enum Command {
     Keys(keys_cmd::KeysCommand),
     /// Run the local Hawcx-compatible identity provider (emulator).
     Idp(hawcx_idp::cli::IdpArgs),
+    /// Run the emulator and the example app together (sign in at the printed URL).
+    Dev(dev_cmd::DevArgs),
 }
 
 /// A failure with the exit code it maps to.
@@ -45,11 +48,13 @@ pub(crate) enum Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_tracing(matches!(cli.command, Command::Idp(_) | Command::Dev(_)));
     let result = match cli.command {
         Command::Jws(cmd) => jws_cmd::run_jws(cmd),
         Command::Jwt(cmd) => jws_cmd::run_jwt(cmd),
         Command::Keys(cmd) => keys_cmd::run(cmd),
         Command::Idp(args) => run_idp(args),
+        Command::Dev(args) => dev_cmd::run(args),
     };
     match result {
         Ok(output) => {
@@ -76,6 +81,18 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default: `info` for the servers, `warn` for the
+/// one-shot tools).
+fn init_tracing(server: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if server { "info,sqlx=warn" } else { "warn" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .try_init();
 }
 
 /// Runs the emulator until Ctrl-C / SIGTERM on a runtime of its own.

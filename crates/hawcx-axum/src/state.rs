@@ -1,0 +1,149 @@
+//! The shared state the extractor and the routes read.
+
+use std::sync::Arc;
+
+use crate::config::{ConfigError, HawcxConfig};
+use crate::mfa::{MemoryMfaSessions, MfaSessionStore};
+use crate::session::SessionKeys;
+use crate::store::UserStore;
+
+/// Configuration, session keys, the app's [`UserStore`], the delegation client (when its
+/// keys are configured) and the [`MfaSessionStore`]. Cheap to clone.
+///
+/// Put it in your router's state directly, or in a state of your own with
+/// `impl FromRef<AppState> for HawcxState`.
+///
+/// ```no_run
+/// # use hawcx_axum::*;
+/// # struct Users;
+/// # impl UserStore for Users {
+/// #     fn find_or_create<'a>(&'a self, _: &'a Identity) -> BoxFuture<'a, Result<AppUser, StoreError>> { unimplemented!() }
+/// # }
+/// # fn users() -> Users { Users }
+/// let state = HawcxState::new(HawcxConfig::from_env()?, users())?
+///     .with_mfa_sessions(MemoryMfaSessions::default());
+/// # Ok::<(), ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct HawcxState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: HawcxConfig,
+    sessions: Arc<SessionKeys>,
+    users: Arc<dyn UserStore>,
+    delegation: Option<hawcx::delegation::Client>,
+    mfa_sessions: Arc<dyn MfaSessionStore>,
+}
+
+impl std::fmt::Debug for HawcxState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HawcxState")
+            .field("config", &self.inner.config)
+            .field("sessions", &self.inner.sessions)
+            .field("mfa", &self.inner.delegation.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl HawcxState {
+    /// Validates the configuration (session secret, code-exchange settings, delegation keys
+    /// when present) and builds the state with in-memory MFA sessions.
+    ///
+    /// # Errors
+    /// [`ConfigError`] naming the unusable variable.
+    pub fn new(config: HawcxConfig, users: impl UserStore) -> Result<HawcxState, ConfigError> {
+        let sessions = SessionKeys::from_config(&config)?;
+        // Fails now, not at the first login, when the exchange cannot be configured.
+        hawcx::oidc::ExchangeRequest::from_config("startup-check", &config.core)
+            .map_err(|e| ConfigError::Setup(format!("code exchange: {e}")))?;
+        let delegation = if config.has_delegation() {
+            Some(
+                hawcx::delegation::Client::from_config(&config.core)
+                    .map_err(|e| ConfigError::Setup(format!("delegation client: {e}")))?,
+            )
+        } else {
+            tracing::warn!("delegation keys are not configured: the MFA routes answer 503");
+            None
+        };
+        Ok(HawcxState {
+            inner: Arc::new(Inner {
+                config,
+                sessions: Arc::new(sessions),
+                users: Arc::new(users),
+                delegation,
+                mfa_sessions: Arc::new(MemoryMfaSessions::default()),
+            }),
+        })
+    }
+
+    /// Keeps pending MFA sessions in `store` (e.g. Redis, shared by several app instances)
+    /// instead of this process's memory.
+    pub fn with_mfa_sessions(self, store: impl MfaSessionStore) -> HawcxState {
+        let inner = Inner {
+            config: self.inner.config.clone(),
+            sessions: self.inner.sessions.clone(),
+            users: self.inner.users.clone(),
+            delegation: self.inner.delegation.clone(),
+            mfa_sessions: Arc::new(store),
+        };
+        HawcxState {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Uses `keys` for session tokens instead of the ones built from the configuration
+    /// (e.g. keys on a test clock, or secrets read from a vault rather than the environment).
+    ///
+    /// ```no_run
+    /// # use hawcx_axum::*;
+    /// # struct Users;
+    /// # impl UserStore for Users {
+    /// #     fn find_or_create<'a>(&'a self, _: &'a Identity) -> BoxFuture<'a, Result<AppUser, StoreError>> { unimplemented!() }
+    /// # }
+    /// # fn users() -> Users { Users }
+    /// # fn vault_secret() -> Vec<u8> { vec![0; 32] }
+    /// let keys = SessionKeys::new(&vault_secret(), None, std::time::Duration::from_secs(3600))
+    ///     .expect("a 32-byte secret");
+    /// let state = HawcxState::new(HawcxConfig::from_env()?, users())?.with_session_keys(keys);
+    /// # Ok::<(), ConfigError>(())
+    /// ```
+    pub fn with_session_keys(self, keys: SessionKeys) -> HawcxState {
+        let inner = Inner {
+            config: self.inner.config.clone(),
+            sessions: Arc::new(keys),
+            users: self.inner.users.clone(),
+            delegation: self.inner.delegation.clone(),
+            mfa_sessions: self.inner.mfa_sessions.clone(),
+        };
+        HawcxState {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &HawcxConfig {
+        &self.inner.config
+    }
+
+    /// The session keys (issue and verify session tokens).
+    pub fn sessions(&self) -> &SessionKeys {
+        &self.inner.sessions
+    }
+
+    /// The app's user store.
+    pub fn users(&self) -> &dyn UserStore {
+        self.inner.users.as_ref()
+    }
+
+    /// The delegation (MFA) client, when its keys are configured.
+    pub fn delegation(&self) -> Option<&hawcx::delegation::Client> {
+        self.inner.delegation.as_ref()
+    }
+
+    /// Where pending MFA session ids wait for their OTP.
+    pub fn mfa_sessions(&self) -> &dyn MfaSessionStore {
+        self.inner.mfa_sessions.as_ref()
+    }
+}
