@@ -99,6 +99,15 @@ def prove_step_up(start_token: str, to: str) -> str:
     return r.json()["step_up_receipt"]
 
 
+def expect_version(module, version: str):
+    """The official package must be the version the script targets; the hawcx-rs build of
+    the package (HAWCX_PEER_IMPL=hawcx-rs) runs the same flows in its place."""
+    if os.environ.get("HAWCX_PEER_IMPL") == "hawcx-rs":
+        assert hasattr(module, "_native"), "expected the hawcx-rs build of hawcx_oauth_client"
+    else:
+        assert module.__version__ == version, module.__version__
+
+
 def ok(name: str):
     print("ok", name, flush=True)
 

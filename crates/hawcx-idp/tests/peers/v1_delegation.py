@@ -6,9 +6,9 @@ import requests
 
 import hawcx_oauth_client
 from hawcx_oauth_client.delegation import DelegationRequestError, HawcxDelegationClient, MfaMethod
-from _idp import E, URL, dev_user, expect_raises, last_otp, login, ok, totp
+from _idp import expect_version, E, URL, dev_user, expect_raises, last_otp, login, ok, totp
 
-assert hawcx_oauth_client.__version__ == "1.0.0"
+expect_version(hawcx_oauth_client, "1.0.0")
 client = HawcxDelegationClient.from_keys(
     sp_signing_key=E["SP_ED25519_PRIVATE_KEY_PEM"],
     sp_encryption_key=E["SP_X25519_PRIVATE_KEY_PEM"],

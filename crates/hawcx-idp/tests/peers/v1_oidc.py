@@ -3,9 +3,9 @@ jwks_url and with public_key, with and without PKCE, the guide's minimal call, a
 refusals (reused code, wrong verifier)."""
 
 import hawcx_oauth_client as h
-from _idp import E, ok, expect_raises, login, pkce
+from _idp import expect_version, E, ok, expect_raises, login, pkce
 
-assert h.__version__ == "1.0.0", h.__version__
+expect_version(h, "1.0.0")
 client_id = E["OAUTH_CLIENT_ID"]
 redirect = E["OAUTH_REDIRECT_URI"]
 token_url = E["OAUTH_TOKEN_ENDPOINT"]

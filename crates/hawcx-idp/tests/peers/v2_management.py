@@ -18,10 +18,10 @@ from hawcx_oauth_client import DelegationRequestError, Hawcx, StepUpClient
 from hawcx_oauth_client.delegation import (EciesX25519Decryptor, EciesX25519Encryptor,
                                            Ed25519Signer, Verifier,
                                            build_transport_from_secret_key)
-from _idp import E, URL, dev_user, expect_raises, ok, prove_step_up, rotate_keys
+from _idp import expect_version, E, URL, dev_user, expect_raises, ok, prove_step_up, rotate_keys
 
 warnings.simplefilter("ignore", DeprecationWarning)
-assert h.__version__ == "2.0.0"
+expect_version(h, "2.0.0")
 config_id, blob = E["HAWCX_CONFIG_ID"], E["HAWCX_SECRET_KEY"]
 user = "mgmt-v2@example.com"
 dev_user(user)

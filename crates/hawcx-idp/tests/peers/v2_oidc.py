@@ -7,9 +7,9 @@ import requests
 import hawcx_oauth_client as h
 from hawcx_oauth_client import (CLIENT_ASSERTION_TYPE, ClientAssertionSigner, HawcxOAuth,
                                 TokenExchangeError)
-from _idp import E, URL, expect_raises, login, ok, pkce, rotate_keys
+from _idp import expect_version, E, URL, expect_raises, login, ok, pkce, rotate_keys
 
-assert h.__version__ == "2.0.0", h.__version__
+expect_version(h, "2.0.0")
 issuer, config_id = E["OAUTH_ISSUER"], E["HAWCX_CONFIG_ID"]
 public, conf = E["OAUTH_CLIENT_ID"], E["HAWCX_CONFIDENTIAL_CLIENT_ID"]
 redirect = E["OAUTH_REDIRECT_URI"]

@@ -139,17 +139,21 @@ impl FromStr for SuggestedMfa {
     }
 }
 
-/// Reply of `initiate_mfa_change`.
-#[derive(Debug, Clone, Deserialize)]
+/// Reply of `initiate_mfa_change`. Serializes back to the members that were sent (the
+/// secrets only when present), as the Python binding returns it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct InitiateResponse {
     /// The session to pass to `verify_mfa_change`.
     pub session_id: String,
     /// TOTP only: the shared secret to show the user.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub totp_secret: Option<SecretString>,
     /// TOTP only: the `otpauth://` URI for QR codes (contains the secret).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub otpauth_uri: Option<SecretString>,
     /// Test mode only: the OTP that was sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub otp: Option<SecretString>,
     /// Other members.
     #[serde(flatten)]
@@ -157,7 +161,7 @@ pub struct InitiateResponse {
 }
 
 /// Reply of `verify_mfa_change`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct VerifyResponse {
     /// Human-readable result.
@@ -179,7 +183,7 @@ impl VerifyResponse {
 }
 
 /// Reply of `get_user_credentials`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct UserCredentials {
     /// The MFA method, `none` when MFA is off.
@@ -199,7 +203,7 @@ impl UserCredentials {
 }
 
 /// Reply of `set_suggested_mfa`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct SetSuggestedMfaResponse {
     /// Whether the policy was stored.
@@ -212,7 +216,7 @@ pub struct SetSuggestedMfaResponse {
 }
 
 /// Reply of `get_suggested_mfa`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct SuggestedMfaResponse {
     /// The policy, or `None` when unset.
@@ -223,7 +227,7 @@ pub struct SuggestedMfaResponse {
 }
 
 /// One registered device.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Device {
     /// The device handle used by revoke/unrevoke/delete.
@@ -246,7 +250,7 @@ pub struct Device {
 }
 
 /// Reply of `list_user_devices`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct DevicesResponse {
     /// The user.
@@ -264,7 +268,7 @@ pub struct DevicesResponse {
 }
 
 /// Reply of the device operations that only report a result.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct DetailResponse {
     /// Human-readable result.

@@ -167,6 +167,28 @@ impl KeyCache {
     /// run on tokio's blocking pool, never on the async worker.
     pub(crate) async fn static_key(&self, key: &PublicKey) -> Result<Jwk, Error> {
         match key {
+            PublicKey::Path(_) => {
+                let (cache, key) = (self.clone(), key.clone());
+                tokio::task::spawn_blocking(move || cache.load(&key))
+                    .await
+                    .map_err(|_| Error::InvalidKeyConfig {
+                        reason: "the public key file read was cancelled".into(),
+                    })?
+            }
+            _ => self.load(key),
+        }
+    }
+
+    /// Loads a static key synchronously (a file is read with blocking I/O), parsing each
+    /// distinct PEM text or file version once. For synchronous callers such as bindings
+    /// that verify on the caller's thread; async code goes through the exchange, which
+    /// moves file reads off the runtime.
+    ///
+    /// # Errors
+    /// [`Error::InvalidKeyConfig`] when the key is empty, unreadable or not a usable
+    /// public key (the message names the file, never the key).
+    pub fn load(&self, key: &PublicKey) -> Result<Jwk, Error> {
+        match key {
             PublicKey::Jwk(jwk) => Ok(jwk.clone()),
             PublicKey::Pem(text) => {
                 if text.trim().is_empty() {
@@ -186,16 +208,14 @@ impl KeyCache {
                 let unreadable = || Error::InvalidKeyConfig {
                     reason: format!("could not read public key file {}", path.display()),
                 };
-                let meta = tokio::fs::metadata(path).await.map_err(|_| unreadable())?;
+                let meta = std::fs::metadata(path).map_err(|_| unreadable())?;
                 let stamp = Some((meta.modified().ok(), meta.len()));
                 let id = digest_of(b"path", path.as_os_str().as_encoded_bytes());
                 if let Some(jwk) = self.get_key(&id, stamp) {
                     return Ok(jwk);
                 }
                 let text = zeroize::Zeroizing::new(
-                    tokio::fs::read_to_string(path)
-                        .await
-                        .map_err(|_| unreadable())?,
+                    std::fs::read_to_string(path).map_err(|_| unreadable())?,
                 );
                 let jwk = Jwk::from_pem(&text).map_err(|e| Error::InvalidKeyConfig {
                     reason: format!("{}: {}", path.display(), Error::key_config(e)),
@@ -206,8 +226,12 @@ impl KeyCache {
         }
     }
 
-    /// The remote key set for `url` fetched through `http`, created on first use.
-    pub(crate) fn remote_set(&self, url: &str, http: &HttpClient) -> Result<RemoteJwkSet, Error> {
+    /// The remote key set for `url` fetched through `http`, created on first use (an hour's
+    /// freshness, unknown `kid` refetched at most every 30 s).
+    ///
+    /// # Errors
+    /// [`Error::Jwks`] when the URL breaks the URL rules.
+    pub fn remote_set(&self, url: &str, http: &HttpClient) -> Result<RemoteJwkSet, Error> {
         let key = (url.to_owned(), http.id());
         let mut caches = self.lock();
         if let Some(set) = caches.sets.get(&key) {

@@ -82,6 +82,10 @@ pub struct ExchangeRequest {
     /// The nonce bound at authorize. When set, the id_token's `nonce` must equal it; when
     /// not set, an id_token carrying a nonce is refused (OIDC Core §3.1.3.7).
     pub nonce: Option<String>,
+    /// Overrides the nonce rule above. Only bindings of APIs that never took a nonce (the
+    /// 1.0 Python functions) set [`NoncePolicy::Ignore`], so tokens from frontends that
+    /// bind one keep verifying there. Default: `None` (the OIDC rule).
+    pub nonce_policy: Option<NoncePolicy>,
     /// The HTTP client for the token call and the JWKS fetch. Default
     /// [`HttpClient::shared`].
     pub http_client: Option<HttpClient>,
@@ -177,6 +181,7 @@ impl ExchangeRequest {
             client_assertion_type: None,
             bearer_token: None,
             nonce: None,
+            nonce_policy: None,
             http_client: None,
             key_cache: None,
             clock: None,
@@ -258,6 +263,12 @@ impl ExchangeRequest {
         self.bearer_token = Some(token.into());
         self
     }
+    /// Replaces the nonce rule (see [`ExchangeRequest::nonce_policy`]).
+    pub fn with_nonce_policy(mut self, policy: NoncePolicy) -> Self {
+        self.nonce_policy = Some(policy);
+        self
+    }
+
     /// Expects this nonce in the id_token.
     pub fn with_nonce(mut self, nonce: impl Into<String>) -> Self {
         self.nonce = Some(nonce.into());
@@ -427,7 +438,11 @@ pub async fn exchange_code_for_tokens(request: &ExchangeRequest) -> Result<Excha
         .with_audience(r.audience.clone().unwrap_or_else(|| r.client_id.clone()))
         .with_leeway(r.leeway)
         .with_verify_exp(r.verify_exp)
-        .with_nonce(NoncePolicy::Oidc(r.nonce.clone()))
+        .with_nonce(
+            r.nonce_policy
+                .clone()
+                .unwrap_or_else(|| NoncePolicy::Oidc(r.nonce.clone())),
+        )
         .with_authorized_party(r.client_id.clone());
     if let Some(issuer) = &r.issuer {
         validation = validation.with_issuer(issuer.clone());

@@ -1,0 +1,1 @@
+"""The guide's ``utils`` package (Step 7: ``utils/errors.py``)."""
