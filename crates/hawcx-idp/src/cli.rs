@@ -54,6 +54,10 @@ pub struct IdpArgs {
     /// Do not serve /dev/* (mailbox, users, clock, key rotation, token minting).
     #[arg(long)]
     pub no_dev_endpoints: bool,
+    /// Serve the dev endpoints even on a non-loopback --listen address (anyone who can
+    /// reach it can then read one-time codes and mint tokens).
+    #[arg(long)]
+    pub allow_remote_dev_endpoints: bool,
     /// Include the one-time code in MFA initiate replies (automated tests only).
     #[arg(long)]
     pub test_mode: bool,
@@ -92,6 +96,7 @@ impl IdpArgs {
             require_pkce: self.require_pkce,
             dev_endpoints: !self.no_dev_endpoints,
             test_mode: self.test_mode,
+            allow_remote_dev_endpoints: self.allow_remote_dev_endpoints,
             ..Config::default()
         }
     }

@@ -72,9 +72,11 @@ pub(crate) fn render(state: &IdpState) -> Result<String, StateError> {
     Ok(out)
 }
 
-/// Writes the file with owner-only permissions (it holds private keys).
+/// Writes the file with owner-only permissions (it holds private keys), under the same
+/// lock as the state file, so a key rotation's rewrite never interleaves with a save.
 pub(crate) fn write(state: &IdpState, path: &Path) -> Result<(), EnvFileError> {
     let text = render(state)?;
+    let _files = state.file_lock();
     crate::store::save(path, &text).map_err(|source| EnvFileError::Write {
         path: path.to_owned(),
         source,

@@ -34,6 +34,13 @@ pub enum StartError {
     /// A configured redirect URI is not usable.
     #[error("redirect URI {0:?} must be an absolute http(s) URL without a fragment")]
     InvalidRedirectUri(String),
+    /// Dev endpoints were asked for on an address other machines can reach.
+    #[error(
+        "refusing to serve dev endpoints (one-time codes, token minting) on {0}, which is not a \
+         loopback address: listen on 127.0.0.1, add --no-dev-endpoints, or, on a network you \
+         trust, --allow-remote-dev-endpoints"
+    )]
+    RemoteDevEndpoints(SocketAddr),
     /// The listening socket could not be bound.
     #[error(
         "cannot listen on {addr}; is another process using it? choose another address with --listen"

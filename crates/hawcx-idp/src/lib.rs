@@ -83,6 +83,9 @@ pub struct Config {
     pub dev_endpoints: bool,
     /// Return the `otp` in MFA initiate replies (never do this against real users).
     pub test_mode: bool,
+    /// Allow dev endpoints on a non-loopback `listen` address. Off by default: anyone who
+    /// can reach such an address could read one-time codes and mint tokens.
+    pub allow_remote_dev_endpoints: bool,
 }
 
 impl Default for Config {
@@ -102,6 +105,7 @@ impl Default for Config {
             require_pkce: false,
             dev_endpoints: true,
             test_mode: false,
+            allow_remote_dev_endpoints: false,
         }
     }
 }
@@ -109,6 +113,10 @@ impl Default for Config {
 impl Config {
     /// Checks the settings that can be wrong before anything is bound.
     fn check(&self) -> Result<(), StartError> {
+        if self.dev_endpoints && !self.listen.ip().is_loopback() && !self.allow_remote_dev_endpoints
+        {
+            return Err(StartError::RemoteDevEndpoints(self.listen));
+        }
         if !matches!(
             self.id_token_alg,
             Algorithm::ES256
@@ -203,10 +211,14 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         }
     };
     if config.dev_endpoints && !addr.ip().is_loopback() {
-        tracing::warn!(
-            address = %addr,
-            "dev endpoints are on and the emulator listens beyond loopback: anyone who can reach it can read one-time codes; use --no-dev-endpoints or listen on 127.0.0.1"
+        // Only with allow_remote_dev_endpoints (check() refused it otherwise). Printed as
+        // well as logged: the person who started the emulator must see it.
+        let warning = format!(
+            "warning: dev endpoints are on and the emulator listens on {addr}, beyond loopback: \
+             anyone who can reach it can read one-time codes and mint tokens"
         );
+        tracing::warn!(address = %addr, "{warning}");
+        eprintln!("{warning}");
     }
     let state = Arc::new(IdpState::new(config, url.clone())?);
     if let Some(path) = &state.config.env_file {

@@ -125,6 +125,8 @@ pub(crate) struct Inner {
     pub(crate) dirty: bool,
     /// Counter behind [`LoginSession::seq`].
     pub(crate) login_seq: u64,
+    /// Wrong-OTP counts per account and overall (in memory only).
+    pub(crate) throttle: crate::otp::Throttle,
 }
 
 impl Inner {
@@ -218,7 +220,8 @@ pub struct IdpState {
     pub(crate) delegation: crate::keyring::Keyring,
     pub(crate) issuer: String,
     inner: Mutex<Inner>,
-    /// Serialises state-file writes so an older snapshot never overwrites a newer one.
+    /// Serialises file writes (state and env file) so an older snapshot never overwrites a
+    /// newer one and the two files never interleave.
     save_lock: Mutex<u64>,
     generation: std::sync::atomic::AtomicU64,
 }
@@ -489,6 +492,7 @@ impl IdpState {
             stepups: HashMap::new(),
             dirty: created,
             login_seq: 0,
+            throttle: crate::otp::Throttle::default(),
         };
         for uri in std::iter::once(crate::DEFAULT_REDIRECT_URI.to_owned())
             .chain(config.redirect_uris.iter().cloned())
@@ -540,7 +544,7 @@ impl IdpState {
             (result, snapshot)
         };
         if let (Some((generation, json)), Some(path)) = (snapshot, &self.config.state_path) {
-            let mut written = self.save_lock.lock().unwrap_or_else(|e| e.into_inner());
+            let mut written = self.file_lock();
             if generation > *written {
                 if let Err(e) = store::save(path, &json) {
                     tracing::error!(path = %path.display(), error = %e, "cannot write the state file");
@@ -550,6 +554,11 @@ impl IdpState {
             }
         }
         result
+    }
+
+    /// The one lock every file write (state file, env file) takes.
+    pub(crate) fn file_lock(&self) -> std::sync::MutexGuard<'_, u64> {
+        self.save_lock.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The issuer URL (no trailing slash).

@@ -213,11 +213,25 @@ pub(crate) fn load(path: &Path) -> Result<Option<Persisted>, StateError> {
 /// Writes the state file atomically (temporary file, then rename) with owner-only
 /// permissions where the platform has them: it holds private keys.
 pub(crate) fn save(path: &Path, json: &str) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    {
+    // A temp file of our own beside the target: a unique name, created exclusively
+    // (O_CREAT|O_EXCL fails on anything already there, a planted symlink included), then
+    // renamed over the target, which replaces a symlink rather than writing through it.
+    let name = path.file_name().map_or_else(
+        || std::ffi::OsString::from("state"),
+        std::ffi::OsStr::to_os_string,
+    );
+    let mut tmp_name = std::ffi::OsString::from(".");
+    tmp_name.push(&name);
+    tmp_name.push(format!(
+        ".{}.{}.tmp",
+        std::process::id(),
+        crate::util::random_hex(8)
+    ));
+    let tmp = path.with_file_name(tmp_name);
+    let written = (|| {
         use std::io::Write as _;
         let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
+        options.write(true).create_new(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt as _;
@@ -226,6 +240,53 @@ pub(crate) fn save(path: &Path, json: &str) -> std::io::Result<()> {
         let mut file = options.open(&tmp)?;
         file.write_all(json.as_bytes())?;
         file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-    std::fs::rename(&tmp, path)
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::save;
+
+    fn scratch_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("hawcx-save-{}", crate::util::random_hex(6)));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn replaces_atomically_and_leaves_no_temp_files() {
+        let dir = scratch_dir();
+        let target = dir.join("state.json");
+        save(&target, "one").unwrap();
+        save(&target, "two").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "two");
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("state.json")]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn never_writes_through_a_planted_symlink() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = scratch_dir();
+        let victim = dir.join("victim");
+        std::fs::write(&victim, "keep").unwrap();
+        let target = dir.join("env");
+        std::os::unix::fs::symlink(&victim, &target).unwrap();
+        save(&target, "secret").unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep");
+        let meta = std::fs::symlink_metadata(&target).unwrap();
+        assert!(!meta.file_type().is_symlink());
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -423,17 +423,20 @@ pub(crate) async fn verify_post(
             .unwrap_or((None, None));
         let mut matched_step = None;
         let mut session = session;
-        let check = session.challenge.check(now, &otp, |code| {
-            let step = secret.as_deref().and_then(|s| totp::verify(s, code, now));
-            // A TOTP code is single use: refuse a step at or before the last accepted one.
-            match step {
-                Some(s) if last_step.is_none_or(|l| s > l) => {
-                    matched_step = Some(s);
-                    true
+        let account = session.email.clone();
+        let check = inner
+            .throttle
+            .check(&account, &mut session.challenge, now, &otp, |code| {
+                let step = secret.as_deref().and_then(|s| totp::verify(s, code, now));
+                // A TOTP code is single use: refuse a step at or before the last accepted one.
+                match step {
+                    Some(s) if last_step.is_none_or(|l| s > l) => {
+                        matched_step = Some(s);
+                        true
+                    }
+                    _ => false,
                 }
-                _ => false,
-            }
-        });
+            });
         if let Err(e) = check {
             if e.is_final() {
                 inner.logins.remove(&session_id);
@@ -567,7 +570,7 @@ pub(crate) async fn verify_post(
                     "the login session is unknown, used or expired; start the sign-in again"
                         .to_owned(),
                 ),
-                OtpErrorKind::Otp(e) => (StatusCode::BAD_REQUEST, e.code(), e.message()),
+                OtpErrorKind::Otp(e) => (e.status(), e.code(), e.message()),
             };
             if json {
                 let mut body = serde_json::json!({"error": code, "error_description": message});

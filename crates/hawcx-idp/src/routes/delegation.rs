@@ -339,12 +339,14 @@ fn verify(state: &AppState, p: &Map<String, Value>) -> Reply {
         }
         let mut matched = None;
         let secret = session.totp_secret.clone();
-        let result = session.challenge.check(now, &otp, |code| {
-            matched = secret
-                .as_deref()
-                .and_then(|s| crate::totp::verify(s, code, now));
-            matched.is_some()
-        });
+        let result = inner
+            .throttle
+            .check(&email, &mut session.challenge, now, &otp, |code| {
+                matched = secret
+                    .as_deref()
+                    .and_then(|s| crate::totp::verify(s, code, now));
+                matched.is_some()
+            });
         match result {
             Err(e) => {
                 if e.is_final() {
@@ -352,7 +354,7 @@ fn verify(state: &AppState, p: &Map<String, Value>) -> Reply {
                 } else if let Some(live) = inner.mfa_sessions.get_mut(&session_id) {
                     live.challenge = session.challenge.clone();
                 }
-                failed(StatusCode::BAD_REQUEST, e.message())
+                failed(e.status(), e.message())
             }
             Ok(()) => {
                 inner.mfa_sessions.remove(&session_id);

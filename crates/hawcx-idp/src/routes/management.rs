@@ -519,13 +519,16 @@ async fn stepup_verify(State(state): State<AppState>, headers: HeaderMap, body: 
             .map(|u| (u.totp_secret.clone(), u.totp_last_step))
             .unwrap_or((None, None));
         let mut matched = None;
-        let check = ch.challenge.check(now, &otp, |code| {
-            matched = secret
-                .as_deref()
-                .and_then(|s| crate::totp::verify(s, code, now))
-                .filter(|s| last.is_none_or(|l| *s > l));
-            matched.is_some()
-        });
+        let account = ch.userid.clone();
+        let check = inner
+            .throttle
+            .check(&account, &mut ch.challenge, now, &otp, |code| {
+                matched = secret
+                    .as_deref()
+                    .and_then(|s| crate::totp::verify(s, code, now))
+                    .filter(|s| last.is_none_or(|l| *s > l));
+                matched.is_some()
+            });
         if let Err(e) = check {
             if e.is_final() {
                 inner.stepups.remove(&id);
@@ -567,7 +570,7 @@ async fn stepup_verify(State(state): State<AppState>, headers: HeaderMap, body: 
                     &body,
                 ));
             }
-            return stepup_error(json, StatusCode::BAD_REQUEST, e.code(), &e.message());
+            return stepup_error(json, e.status(), e.code(), &e.message());
         }
     };
     let mut claims = ch.change.clone();

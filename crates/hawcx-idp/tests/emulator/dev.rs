@@ -558,3 +558,37 @@ async fn dev_endpoints_refuse_foreign_hosts_and_non_json_posts() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+/// Dev endpoints hand out one-time codes and tokens: on an address other machines can
+/// reach they need an explicit opt-in, and without dev endpoints any address is fine.
+#[tokio::test]
+async fn remote_listen_with_dev_endpoints_needs_an_opt_in() {
+    let remote = std::net::SocketAddr::from(([0, 0, 0, 0], 0));
+    let mut config = hawcx_idp::Config::default();
+    config.listen = remote;
+    let err = hawcx_idp::start(config).await.expect_err("refused");
+    assert!(
+        matches!(err, hawcx_idp::StartError::RemoteDevEndpoints(_)),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("--allow-remote-dev-endpoints"),
+        "{err}"
+    );
+
+    let mut no_dev = hawcx_idp::Config::default();
+    no_dev.listen = remote;
+    no_dev.dev_endpoints = false;
+    let running = hawcx_idp::start(no_dev)
+        .await
+        .expect("starts without dev endpoints");
+    running.handle.abort();
+
+    let mut opted_in = hawcx_idp::Config::default();
+    opted_in.listen = remote;
+    opted_in.allow_remote_dev_endpoints = true;
+    let running = hawcx_idp::start(opted_in)
+        .await
+        .expect("starts when opted in");
+    running.handle.abort();
+}

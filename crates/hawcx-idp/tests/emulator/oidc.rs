@@ -233,6 +233,46 @@ async fn login_and_exchange_with_pkce() {
     assert!(claims.nonce().is_none());
 }
 
+/// The brute-force loop from the security review: start a login, guess five times,
+/// start another. Wrong codes are counted per account across logins, so the eleventh
+/// guess is refused with 429, even the right code, until the window slides.
+#[tokio::test]
+async fn otp_guesses_are_counted_across_logins() {
+    let idp = start().await;
+    let p = AuthParams::new(&idp);
+    let email = "target@example.com";
+    let mut counted = 0;
+    let mut throttled = None;
+    'logins: for _ in 0..4 {
+        let (_, v) = idp.start_login(&p, email).await;
+        let session = v["login_session"].as_str().unwrap().to_owned();
+        let otp = idp.last_otp(email).await;
+        let wrong = if otp == "000000" { "111111" } else { "000000" };
+        for _ in 0..5 {
+            let (s, v, _) = idp.verify(&session, wrong).await;
+            if s == 429 {
+                throttled = Some((session, otp, v));
+                break 'logins;
+            }
+            counted += 1;
+        }
+    }
+    assert_eq!(counted, 10, "ten wrong codes per 15 minutes per account");
+    let (session, otp, v) = throttled.expect("the eleventh guess is throttled");
+    assert_eq!(v["error"], "slow_down");
+    // The right code is refused too while throttled (it is not even looked at) ...
+    let (s, _, _) = idp.verify(&session, &otp).await;
+    assert_eq!(s, 429);
+    // ... another account is not affected ...
+    let code = idp.login(&p, "bystander@example.com").await;
+    assert!(!code.is_empty());
+    // ... and after the window the account can sign in again.
+    idp.set_clock(15 * 60 + 5).await;
+    let code = idp.login(&p, email).await;
+    assert!(!code.is_empty());
+    idp.set_clock(0).await;
+}
+
 #[tokio::test]
 async fn otp_tries_expiry_and_single_use() {
     let idp = start().await;
