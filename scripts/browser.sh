@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the browser tests (crates/hawcx-idp/tests/browser.rs) need and prints
+# Installs what the browser tests (crates/hawcx-idp/tests/browser.rs, the emulator's pages;
+# crates/hawcx-example/tests/browser.rs, the example app's, on the same install) need and prints
 # HAWCX_BROWSER=<chromium>:
 #   Debian's chromium, when /usr/bin/chromium is missing (apt-get, as root)
 #   playwright-core from the committed package-lock.json (npm ci), when

@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `POST /api/auth/hawcx/callback` | `{code, code_verifier?, nonce?}` → `{success, sessionToken, user{id,email}}` |
 //! | `GET /api/me` | the signed-in user's row (Bearer session token) |
-//! | `POST /api/mfa/initiate` | `{mfaMethod, phoneNumber?}` |
+//! | `POST /api/mfa/initiate` | `{mfaMethod, phoneNumber?}`; for `totp` the reply adds `otpauthQrSvg`, the QR code of `otpauthUri` as SVG |
 //! | `POST /api/mfa/verify` | `{otp}` |
 //! | `GET /api/mfa/status` | `{mfaEnabled, mfaMethod}` |
 //! | `GET /healthz` | `{"status": "ok"}` when the database answers |
@@ -28,6 +28,7 @@
 #![warn(missing_docs)]
 
 pub mod db;
+mod qr;
 mod web;
 
 use std::future::Future;
@@ -37,9 +38,9 @@ use axum::extract::{FromRef, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use hawcx_axum::{ApiError, AuthUser, HawcxConfig, HawcxState, MemoryMfaSessions};
+use hawcx_axum::{ApiError, AuthUser, HawcxConfig, HawcxState, JsonBody, MemoryMfaSessions};
 use serde_json::json;
 
 pub use db::Db;
@@ -175,7 +176,10 @@ impl App {
             .route("/healthz", get(healthz))
             .route("/api/config", get(page_config))
             .merge(hawcx_axum::callback::routes())
-            .merge(hawcx_axum::mfa::routes())
+            // The guide's MFA routes from the building blocks; initiate adds the TOTP QR code.
+            .route("/api/mfa/initiate", post(qr::initiate))
+            .route("/api/mfa/verify", post(mfa_verify))
+            .route("/api/mfa/status", get(mfa_status))
             .merge(web::routes())
             .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "Not found") })
             .layer(middleware::from_fn(log_request))
@@ -231,6 +235,25 @@ async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Response, A
             Err(ApiError::internal())
         }
     }
+}
+
+/// `POST /api/mfa/verify`: [`hawcx_axum::mfa::verify`].
+async fn mfa_verify(
+    State(state): State<AppState>,
+    user: AuthUser,
+    JsonBody(body): JsonBody<hawcx_axum::mfa::VerifyRequest>,
+) -> Result<Json<hawcx_axum::mfa::VerifyReply>, ApiError> {
+    hawcx_axum::mfa::verify(&state.hawcx, &user, body)
+        .await
+        .map(Json)
+}
+
+/// `GET /api/mfa/status`: [`hawcx_axum::mfa::status`].
+async fn mfa_status(
+    State(state): State<AppState>,
+    user: AuthUser,
+) -> Result<Json<hawcx_axum::mfa::StatusReply>, ApiError> {
+    hawcx_axum::mfa::status(&state.hawcx, &user).await.map(Json)
 }
 
 /// `GET /healthz`.

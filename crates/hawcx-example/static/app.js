@@ -145,7 +145,14 @@ document.addEventListener('DOMContentLoaded', guard(async () => {
     if (r.totpSecret) {
       $('totp-secret').textContent = r.totpSecret;
       $('totp-link').href = r.otpauthUri || '#';
+      // The server draws the QR code (SVG); the page shows it as an image (CSP: data: only).
+      const qr = $('totp-qr');
+      qr.hidden = !r.otpauthQrSvg;
+      qr.src = r.otpauthQrSvg
+        ? 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(r.otpauthQrSvg)
+        : '';
     }
+    $('otp').value = '';
     $('otp-form').hidden = false;
     $('otp').focus();
     say(r.message);

@@ -546,6 +546,9 @@ async fn mfa(h: &Harness) {
     assert_eq!(s, 200, "{v}");
     assert!(!v["totpSecret"].as_str().unwrap().is_empty());
     assert!(v["otpauthUri"].as_str().unwrap().starts_with("otpauth://"));
+    // ... and as a QR code of that URI, drawn on the server.
+    let svg = v["otpauthQrSvg"].as_str().unwrap();
+    assert!(svg.contains("<svg") && svg.ends_with("</svg>"), "{svg}");
 
     // Email: initiate replaces the pending TOTP change.
     let (s, v) = h
@@ -559,6 +562,7 @@ async fn mfa(h: &Harness) {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["success"], true);
     assert!(v.get("totpSecret").is_none());
+    assert!(v.get("otpauthQrSvg").is_none());
     assert_eq!(
         h.call("POST", "/api/mfa/verify", t, Some(json!({"otp": "12ab"})))
             .await,
