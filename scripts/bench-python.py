@@ -109,7 +109,9 @@ def keypairs() -> Dict[str, Any]:
     claims = {"sub": "bench-user", "aud": "bench", "email": "b@example.com",
               "exp": int(time.time()) + 3600, "iat": int(time.time())}
     cfg: Dict[str, Any] = {"secret": "bench-session-secret-" + "x" * 32}
-    cfg["hs256"] = jwt.encode({**claims, "userId": 1}, cfg["secret"], algorithm="HS256")
+    # The guide's session token: userId, email, exp (no aud).
+    session = {"userId": 1, "email": "b@example.com", "hawcxId": "bench-user", "exp": claims["exp"]}
+    cfg["hs256"] = jwt.encode(session, cfg["secret"], algorithm="HS256")
     for name, alg, key in (
         ("rs256", "RS256", rsa.generate_private_key(public_exponent=65537, key_size=2048)),
         ("es256", "ES256", ec.generate_private_key(ec.SECP256R1())),

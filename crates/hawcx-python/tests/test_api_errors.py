@@ -380,3 +380,57 @@ def test_unset_variables_are_exchange_errors_not_type_errors(idp: Idp) -> None:
         with pytest.raises(h.OAuthExchangeError) as info:
             h.exchange_code_for_claims(**args)
         assert info.value.code == "usage.invalid_input"
+
+
+# --- require_oauth_claims (1.0's Flask decorator) -----------------------------------------
+
+def oauth_claims_app(idp: Idp) -> Any:
+    from flask import Flask, g, jsonify
+
+    app = Flask("require-oauth-claims")
+
+    @app.post("/callback")
+    @h.require_oauth_claims(oauth_token_url=idp.env["OAUTH_TOKEN_ENDPOINT"],
+                            client_id=idp.client_id, public_key=idp.env["OAUTH_PUBLIC_KEY"])
+    def callback() -> Any:
+        return jsonify(email=g.oauth_claims["email"])
+
+    return app
+
+
+def test_require_oauth_claims_puts_claims_in_g(idp: Idp) -> None:
+    client = oauth_claims_app(idp).test_client()
+    email = unique_email("decorator")
+    r = client.post("/callback", data={"code": idp.login(email)})
+    assert r.status_code == 200 and r.get_json() == {"email": email}
+
+
+def test_require_oauth_claims_400_without_code_401_on_failure(idp: Idp) -> None:
+    client = oauth_claims_app(idp).test_client()
+    assert client.post("/callback", data={}).status_code == 400
+    r = client.post("/callback", data={"code": "not-a-code"})
+    assert r.status_code == 401 and b"(HTTP 400)" in r.data
+
+
+# --- the 2.0 surface through aio -------------------------------------------------------------
+
+def test_aio_hawcx_oauth_discovery_exchange_and_errors(idp: Idp) -> None:
+    email = unique_email("aio2")
+
+    async def main() -> None:
+        oauth = await aio.HawcxOAuth.from_issuer(idp.url, idp.env["HAWCX_CONFIG_ID"], idp.client_id)
+        assert oauth.discovery_metadata["issuer"] == idp.url
+        verifier, challenge = idp.peer.pkce()
+        code = idp.login(email, challenge=challenge, nonce="n-aio")
+        result = await oauth.exchange_code(code, verifier, redirect_uri=idp.redirect_uri,
+                                           expected_nonce="n-aio")
+        assert result.claims["email"] == email
+        assert (await oauth.verify_token(result.id_token, nonce="n-aio"))["sub"] == result.claims["sub"]
+        with pytest.raises(h.TokenExchangeError) as info:
+            await oauth.exchange_code(code, verifier, redirect_uri=idp.redirect_uri)
+        assert info.value.error == "invalid_grant" and info.value.status_code == 400
+        with pytest.raises(h.DiscoveryError) as disc:
+            await aio.HawcxOAuth.from_issuer("http://127.0.0.1:9", "cfg", "client")
+        assert disc.value.code.startswith("discovery.")
+
+    asyncio.run(main())
