@@ -423,6 +423,15 @@ fn verify_setup(
 }
 
 /// Verifies a JWT and returns its claims (1.0's `verify_jwt`).
+///
+/// With a public key (PEM text, a file path or `pathlib.Path`) or a `jwks_url` (cached,
+/// rotation-aware) for the asymmetric algorithms (default RS256, ES256, ES384, ES512,
+/// EdDSA). When every algorithm in `algorithms` is HS256/384/512, `public_key` is the
+/// shared secret, as in the guide's `verify_jwt(token, os.getenv('SESSION_SECRET'),
+/// algorithms=['HS256'])`; a secret shorter than the hash output is refused.
+///
+/// Raises `JWTVerificationError` (the token was refused; `.code` says why) or
+/// `InvalidPublicKeyError` (the key or key set is unusable).
 #[pyfunction]
 #[pyo3(signature = (
     token, public_key=None, jwks_url=None, audience=None, issuer=None, verify_exp=true,

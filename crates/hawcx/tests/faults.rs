@@ -255,12 +255,13 @@ async fn every_network_call_fails_typed_and_on_time() {
             keys.idp_x25519.public_key().to_pem(),
         );
         checks.push(tokio::spawn(async move {
-            let request =
-                ExchangeRequest::new("code", format!("{base}/oauth2/token"), "client")
-                    .with_public_key(public_pem)
-                    .with_timeout(TIMEOUT);
+            let request = ExchangeRequest::new("code", format!("{base}/oauth2/token"), "client")
+                .with_public_key(public_pem)
+                .with_timeout(TIMEOUT);
             expect_failure("exchange", fault, exchange_codes(fault), async {
-                oidc::exchange_code(&request).await.map_err(hawcx::Error::from)
+                oidc::exchange_code(&request)
+                    .await
+                    .map_err(hawcx::Error::from)
             })
             .await;
 

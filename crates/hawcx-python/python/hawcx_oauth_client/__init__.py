@@ -28,7 +28,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar, Union, c
 from . import _native
 from ._native import fetch_jwks as _fetch_jwks
 from ._native import get_key_from_jwks as _get_key_from_jwks
-from ._native import verify_jwt as _verify_jwt
+# Exported as is: the per-request call pays no Python frame (its docstring is in src/oauth.rs).
+from ._native import verify_jwt
 from .exceptions import (
     DelegationCryptoError,
     DelegationError,
@@ -161,30 +162,6 @@ def exchange_code_for_token_and_claims(
         client_assertion, client_assertion_type, bearer_token, nonce,
     )
     return cast(Tuple[Dict[str, Any], str], call.run(True))
-
-
-def verify_jwt(
-    token: str,
-    public_key: Optional[KeyInput] = None,
-    jwks_url: Optional[str] = None,
-    audience: Optional[str] = None,
-    issuer: Optional[str] = None,
-    verify_exp: bool = True,
-    leeway: float = 0,
-    algorithms: Optional[List[str]] = None,
-) -> Dict[str, Any]:
-    """Verifies a JWT and returns its claims.
-
-    With a public key (PEM text or file) or a ``jwks_url`` (cached, rotation-aware) for
-    the asymmetric algorithms (default RS256, ES256, ES384, ES512, EdDSA). When every
-    algorithm in ``algorithms`` is HS256/384/512, ``public_key`` is the shared secret, as
-    in the guide's ``verify_jwt(token, os.getenv('SESSION_SECRET'), algorithms=['HS256'])``;
-    a secret shorter than the hash output is refused.
-
-    Raises ``JWTVerificationError`` (the token was refused; ``.code`` says why) or
-    ``InvalidPublicKeyError`` (the key or key set is unusable).
-    """
-    return _verify_jwt(token, public_key, jwks_url, audience, issuer, verify_exp, leeway, algorithms)
 
 
 def fetch_jwks(jwks_url: str, timeout: float = 10, ttl: float = 3600) -> Dict[str, Any]:
