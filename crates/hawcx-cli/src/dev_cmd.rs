@@ -128,6 +128,8 @@ async fn run_async(args: DevArgs) -> Result<(), Failure> {
     };
     idp.handle.abort();
     let _ = idp.handle.await;
+    // Users signed up in the last moments are on disk for the next start.
+    idp.state.flush();
     result
 }
 

@@ -116,10 +116,13 @@ pub async fn run(args: IdpArgs) -> Result<(), StartError> {
         let _ = writeln!(out, "hawcx idp listening on {}", running.url);
         let _ = out.flush();
     }
+    let state = running.state.clone();
     let mut handle = running.handle;
     tokio::select! {
         _ = shutdown_signal() => {
             handle.abort();
+            // Changes waiting for the coalescing writer reach the disk before we exit.
+            state.flush();
             Ok(())
         }
         result = &mut handle => match result {

@@ -221,6 +221,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         eprintln!("{warning}");
     }
     let state = Arc::new(IdpState::new(config, url.clone())?);
+    state.spawn_writer();
     if let Some(path) = &state.config.env_file {
         envfile::write(&state, path)?;
     }

@@ -104,6 +104,14 @@ pub(crate) struct MailMessage {
     pub(crate) sent_at: i64,
 }
 
+/// Users the emulator keeps; past it new sign-ups are refused (`temporarily_unavailable`).
+pub(crate) const MAX_USERS: usize = 100_000;
+/// Pending logins kept at once (each lives 5 minutes at most); past it the oldest goes.
+pub(crate) const MAX_LOGINS: usize = 10_000;
+/// How long durable changes may wait before the state file is rewritten: a burst of
+/// sign-ups costs one write, not one per user.
+const SAVE_DELAY: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// The mailbox keeps this many messages; older ones fall off.
 const MAILBOX_LIMIT: usize = 1000;
 
@@ -224,6 +232,11 @@ pub struct IdpState {
     /// newer one and the two files never interleave.
     save_lock: Mutex<u64>,
     generation: std::sync::atomic::AtomicU64,
+    /// Set when durable data changed and is not on disk yet.
+    unsaved: std::sync::atomic::AtomicBool,
+    /// Wakes the writer task ([`IdpState::spawn_writer`]); without one, `with` writes
+    /// synchronously.
+    writer: std::sync::OnceLock<std::sync::Arc<tokio::sync::Notify>>,
 }
 
 impl std::fmt::Debug for IdpState {
@@ -512,6 +525,8 @@ impl IdpState {
             inner: Mutex::new(inner),
             save_lock: Mutex::new(0),
             generation: Default::default(),
+            unsaved: Default::default(),
+            writer: std::sync::OnceLock::new(),
         };
         state.with(|_| ());
         Ok(state)
@@ -522,38 +537,87 @@ impl IdpState {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs `f` under the lock; if it changed durable data, writes the state file after
-    /// the lock is released.
+    /// Runs `f` under the lock. If it changed durable data, the state file is rewritten:
+    /// by the writer task within [`SAVE_DELAY`] when one runs (so a burst of changes is one
+    /// write), else right after the lock is released.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
-        let (result, snapshot) = {
+        let (result, changed) = {
             let mut inner = self.lock();
             let result = f(&mut inner);
-            let snapshot = if inner.dirty && self.config.state_path.is_some() {
-                inner.dirty = false;
-                let generation = self
-                    .generation
-                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-                    + 1;
-                serde_json::to_string_pretty(&inner.data)
-                    .ok()
-                    .map(|json| (generation, json))
-            } else {
-                inner.dirty = false;
-                None
-            };
-            (result, snapshot)
+            let changed = std::mem::take(&mut inner.dirty);
+            (result, changed && self.config.state_path.is_some())
         };
-        if let (Some((generation, json)), Some(path)) = (snapshot, &self.config.state_path) {
+        if changed {
+            self.unsaved
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+            match self.writer.get() {
+                Some(wake) => wake.notify_one(),
+                None => self.flush(),
+            }
+        }
+        result
+    }
+
+    /// Writes the state file now if durable data changed since the last write. Called by
+    /// the writer task, and on shutdown so nothing is lost.
+    pub fn flush(&self) {
+        let Some(path) = &self.config.state_path else {
+            return;
+        };
+        if !self
+            .unsaved
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            return;
+        }
+        let snapshot = {
+            let inner = self.lock();
+            let generation = self
+                .generation
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+                + 1;
+            serde_json::to_string_pretty(&inner.data)
+                .ok()
+                .map(|json| (generation, json))
+        };
+        if let Some((generation, json)) = snapshot {
             let mut written = self.file_lock();
             if generation > *written {
                 if let Err(e) = store::save(path, &json) {
                     tracing::error!(path = %path.display(), error = %e, "cannot write the state file");
+                    self.unsaved
+                        .store(true, std::sync::atomic::Ordering::SeqCst);
                 } else {
                     *written = generation;
                 }
             }
         }
-        result
+    }
+
+    /// How many times the state file has been serialised for writing (tests check that a
+    /// burst of sign-ups is written once, not once per user).
+    #[doc(hidden)]
+    pub fn state_file_writes(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Starts the task that coalesces state-file writes (on the current tokio runtime).
+    pub(crate) fn spawn_writer(self: &std::sync::Arc<Self>) {
+        let wake = std::sync::Arc::new(tokio::sync::Notify::new());
+        if self.writer.set(wake.clone()).is_err() {
+            return;
+        }
+        let state = std::sync::Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                wake.notified().await;
+                tokio::time::sleep(SAVE_DELAY).await;
+                let Some(state) = state.upgrade() else { return };
+                let flush = state.clone();
+                // Serialising and writing are blocking work: off the async workers.
+                let _ = tokio::task::spawn_blocking(move || flush.flush()).await;
+            }
+        });
     }
 
     /// The one lock every file write (state file, env file) takes.

@@ -325,6 +325,17 @@ pub(crate) async fn authorize_post(
             return Ok(Err((req, email)));
         }
         inner.prune();
+        if inner.user(&email).is_none() && inner.data.users.len() >= crate::state::MAX_USERS {
+            return Err(AuthzError::Redirect {
+                redirect_uri: req.redirect_uri.clone(),
+                state: Some(req.state.clone()).filter(|s| !s.is_empty()),
+                error: "temporarily_unavailable",
+                description: format!(
+                    "the emulator holds its maximum of {} users; start it with a fresh --state",
+                    crate::state::MAX_USERS
+                ),
+            });
+        }
         let now = inner.now();
         if let (Some(h2), Some(user)) = (&device, inner.user_mut(&email))
             && let Some(d) = user.devices.iter_mut().find(|d| &d.h2index == h2)
@@ -345,6 +356,16 @@ pub(crate) async fn authorize_post(
             for (id, _) in live.iter().take(live.len() + 1 - MAX_LIVE_LOGINS) {
                 inner.logins.remove(id);
             }
+        }
+        // And the whole table is bounded: past the cap the oldest pending login goes.
+        if inner.logins.len() >= crate::state::MAX_LOGINS
+            && let Some(oldest) = inner
+                .logins
+                .iter()
+                .min_by_key(|(_, s)| s.seq)
+                .map(|(id, _)| id.clone())
+        {
+            inner.logins.remove(&oldest);
         }
         let otp = random_otp();
         inner.send_otp(&email, "email", "login", &otp);

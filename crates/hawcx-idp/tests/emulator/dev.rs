@@ -273,7 +273,9 @@ async fn state_survives_restart() {
         .await;
     assert_eq!(s, 201);
     let env1 = first.env.clone();
+    // A stop as `hawcx idp` does it: the server goes, pending state reaches the disk.
     first.running.handle.abort();
+    first.running.state.flush();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
@@ -411,6 +413,8 @@ async fn concurrent_logins_persist_consistently() {
     for t in tasks {
         t.await.unwrap();
     }
+    // Writes are coalesced (at most SAVE_DELAY behind); flushing is what shutdown does.
+    idp.running.state.flush();
     let text = std::fs::read_to_string(&path).unwrap();
     let state: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(state["users"].as_object().unwrap().len(), 40);
@@ -591,4 +595,40 @@ async fn remote_listen_with_dev_endpoints_needs_an_opt_in() {
         .await
         .expect("starts when opted in");
     running.handle.abort();
+}
+
+/// A burst of sign-ups is written to the state file once (coalesced), not once per user,
+/// and every user is on disk shortly after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_file_writes_are_coalesced() {
+    let dir = std::env::temp_dir().join(format!("hawcx-coalesce-{}", now()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("state.json");
+    let mut config = hawcx_idp::Config::default();
+    config.state_path = Some(path.clone());
+    let idp = start_with(config).await;
+    let before = idp.running.state.state_file_writes();
+    for i in 0..50 {
+        let (s, _) = idp
+            .post_json(
+                "/dev/users",
+                json!({"email": format!("burst{i}@example.com")}),
+            )
+            .await;
+        assert_eq!(s, 201);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let writes = idp.running.state.state_file_writes() - before;
+    assert!(
+        writes >= 1 && writes < 10,
+        "{writes} writes for 50 sign-ups"
+    );
+    let saved = std::fs::read_to_string(&path).unwrap();
+    for i in 0..50 {
+        assert!(
+            saved.contains(&format!("burst{i}@example.com")),
+            "user {i} not saved"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

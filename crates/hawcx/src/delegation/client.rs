@@ -12,6 +12,7 @@ use std::time::Duration;
 use crate::http::Headers;
 use crate::secret::SecretString;
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use super::Error;
 use super::keys::{SpSigningKey, VerifyKey, X25519PrivateKey, X25519PublicKey};
@@ -55,9 +56,9 @@ pub mod endpoints {
 #[non_exhaustive]
 pub struct FromKeys {
     /// The SP's Ed25519 (or RSA) private key, PKCS#8 PEM.
-    pub sp_signing_key: String,
+    pub sp_signing_key: Zeroizing<String>,
     /// The SP's X25519 private key, PKCS#8 PEM.
-    pub sp_encryption_key: String,
+    pub sp_encryption_key: Zeroizing<String>,
     /// The IdP's Ed25519 (or RSA) public key, SPKI PEM.
     pub idp_verify_key: String,
     /// The IdP's X25519 public key, SPKI PEM.
@@ -100,8 +101,8 @@ impl FromKeys {
         sp_id: impl Into<String>,
     ) -> FromKeys {
         FromKeys {
-            sp_signing_key: sp_signing_key.into(),
-            sp_encryption_key: sp_encryption_key.into(),
+            sp_signing_key: Zeroizing::new(sp_signing_key.into()),
+            sp_encryption_key: Zeroizing::new(sp_encryption_key.into()),
             idp_verify_key: idp_verify_key.into(),
             idp_encryption_key: idp_encryption_key.into(),
             sp_id: sp_id.into(),

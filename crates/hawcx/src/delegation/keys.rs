@@ -101,7 +101,7 @@ fn pem_block(text: &str, want: &str, what: &str) -> Result<Zeroizing<Vec<u8>>, E
             printable(block.tag())
         )));
     }
-    Ok(Zeroizing::new(block.into_contents()))
+    Ok(block.into_contents())
 }
 
 /// A short, escaped rendering of untrusted text for error messages.
