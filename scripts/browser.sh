@@ -3,7 +3,8 @@
 # crates/hawcx-example/tests/browser.rs, the example app's, on the same install) need and prints
 # HAWCX_BROWSER=<chromium>:
 #   Debian's chromium, when /usr/bin/chromium is missing (apt-get, as root)
-#   playwright-core from the committed package-lock.json (npm ci), when
+#   playwright-core and openid-client (tests/openid_client.rs, the strict relying-party
+#   interop test) from the committed package-lock.json (npm ci), when
 #   crates/hawcx-idp/tests/browser/node_modules is missing or was installed from
 #   another lock file.
 # No browser is downloaded by npm: the tests drive the Debian build. Install output goes
@@ -29,7 +30,7 @@ if ! cmp -s "$dir/package-lock.json" "$marker"; then
     echo "error: npm is missing; the browser tests need Node.js 20 or later" >&2
     exit 1
   fi
-  echo "installing playwright-core (npm ci)" >&2
+  echo "installing playwright-core and openid-client (npm ci)" >&2
   npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error >&2
   cp "$dir/package-lock.json" "$marker"
 fi

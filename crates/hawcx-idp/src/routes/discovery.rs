@@ -23,7 +23,10 @@ pub(crate) async fn openid_configuration(State(state): State<AppState>) -> Respo
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": [state.config.id_token_alg.name()],
         "token_endpoint_auth_methods_supported": ["none", "private_key_jwt"],
-        "token_endpoint_auth_signing_alg_values_supported": ["EdDSA"],
+        // Client assertions are Ed25519 signatures, under either name: `EdDSA` (RFC 8037,
+        // what Hawcx's SDKs send) or its fully specified RFC 9864 name `Ed25519` (what
+        // openid-client v6 sends for an Ed25519 key). The token endpoint accepts both.
+        "token_endpoint_auth_signing_alg_values_supported": ["EdDSA", "Ed25519"],
         "code_challenge_methods_supported": ["S256"],
         "scopes_supported": ["openid", "email"],
         "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "amr", "nonce", "email", "email_verified"],

@@ -166,6 +166,11 @@ impl Idp {
 
     /// A client assertion for the confidential client with claim overrides.
     pub fn assertion(&self, overrides: Value) -> String {
+        self.assertion_signed_by(overrides, &self.client_key())
+    }
+
+    /// [`Idp::assertion`] signed by `key` (e.g. the client key under another `alg` name).
+    pub fn assertion_signed_by(&self, overrides: Value, key: &SigningKey) -> String {
         let now = now();
         let mut claims = json!({
             "iss": self.confidential_client(),
@@ -182,7 +187,7 @@ impl Idp {
                 claims[k] = v.clone();
             }
         }
-        jose::sign_jwt(&claims, &self.client_key()).unwrap()
+        jose::sign_jwt(&claims, key).unwrap()
     }
 
     pub async fn jwks(&self) -> hawcx::JwkSet {

@@ -543,6 +543,30 @@ async fn confidential_client_assertions() {
     let (s, v) = try_with(Some(idp.assertion(json!({ "aud": issuer })))).await;
     assert_eq!(s, 200, "{v}");
 
+    // The same Ed25519 signature under its fully specified RFC 9864 name: openid-client v6
+    // signs with `"alg":"Ed25519"`, and discovery lists both names.
+    let ed25519 = idp.client_key().with_alg(Algorithm::Ed25519).unwrap();
+    let fully_specified = idp.assertion_signed_by(json!({ "aud": issuer }), &ed25519);
+    assert!(
+        jose::b64::decode(fully_specified.split('.').next().unwrap())
+            .is_some_and(|h| h.windows(15).any(|w| w == b"\"alg\":\"Ed25519\"")),
+        "the header names Ed25519"
+    );
+    let (s, v) = try_with(Some(fully_specified)).await;
+    assert_eq!(s, 200, "{v}");
+    let (_, doc) = idp.get_json("/.well-known/openid-configuration").await;
+    assert_eq!(
+        doc["token_endpoint_auth_signing_alg_values_supported"],
+        json!(["EdDSA", "Ed25519"])
+    );
+    // Another key under that name is still refused (the registered key verifies).
+    let stranger = jose::SigningKey::generate_ed25519()
+        .unwrap()
+        .with_alg(Algorithm::Ed25519)
+        .unwrap();
+    let (s, v) = try_with(Some(idp.assertion_signed_by(json!({}), &stranger))).await;
+    assert_eq!((s, v["error"].as_str().unwrap()), (401, "invalid_client"));
+
     // Missing assertion.
     let (s, v) = try_with(None).await;
     assert_eq!((s, v["error"].as_str().unwrap()), (401, "invalid_client"));
