@@ -33,7 +33,7 @@ const FROM_PROCESS: [&str; 4] = [
     "SESSION_TTL_SECONDS",
 ];
 
-fn say(line: &str) {
+pub(crate) fn say(line: &str) {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
@@ -113,7 +113,7 @@ async fn run_async(args: DevArgs) -> Result<(), Failure> {
     ));
 
     let result = tokio::select! {
-        _ = shutdown_signal() => {
+        _ = hawcx_idp::cli::shutdown_signal() => {
             tracing::info!("shutting down");
             let _ = stop_tx.send(());
             match app_task.await {
@@ -131,27 +131,4 @@ async fn run_async(args: DevArgs) -> Result<(), Failure> {
     // Users signed up in the last moments are on disk for the next start.
     idp.state.flush();
     result
-}
-
-/// Ctrl-C, or SIGTERM on Unix.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod app_cmd;
 mod dev_cmd;
 mod jws_cmd;
 mod keys_cmd;
@@ -35,6 +36,9 @@ enum Command {
     Idp(hawcx_idp::cli::IdpArgs),
     /// Run the emulator and the example app together (sign in at the printed URL).
     Dev(dev_cmd::DevArgs),
+    /// Run the example app alone (configured from the environment or --env-file), e.g.
+    /// several instances sharing PostgreSQL and Redis.
+    App(app_cmd::AppArgs),
 }
 
 /// A failure with the exit code it maps to.
@@ -48,13 +52,17 @@ pub(crate) enum Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(matches!(cli.command, Command::Idp(_) | Command::Dev(_)));
+    init_tracing(matches!(
+        cli.command,
+        Command::Idp(_) | Command::Dev(_) | Command::App(_)
+    ));
     let result = match cli.command {
         Command::Jws(cmd) => jws_cmd::run_jws(cmd),
         Command::Jwt(cmd) => jws_cmd::run_jwt(cmd),
         Command::Keys(cmd) => keys_cmd::run(cmd),
         Command::Idp(args) => run_idp(args),
         Command::Dev(args) => dev_cmd::run(args),
+        Command::App(args) => app_cmd::run(args),
     };
     match result {
         Ok(output) => {

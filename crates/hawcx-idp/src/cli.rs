@@ -132,8 +132,9 @@ pub async fn run(args: IdpArgs) -> Result<(), StartError> {
     }
 }
 
-/// Ctrl-C, or SIGTERM on Unix (containers and process managers stop with it).
-async fn shutdown_signal() {
+/// Ctrl-C, or SIGTERM on Unix (containers and process managers stop with it). Shared by
+/// every long-running `hawcx` subcommand.
+pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
