@@ -109,7 +109,7 @@ def _expect(call: Callable[[], Any], cls: type, codes: Dict[str, str], fault: st
         call()
     elapsed = time.monotonic() - started
     assert getattr(info.value, "code") == codes[fault], (fault, info.value)
-    assert elapsed <= TIMEOUT * 1.1 + 0.5, (fault, elapsed)
+    assert elapsed <= TIMEOUT * 1.1 + 1.0, (fault, elapsed)  # + scheduling slack on busy CI
 
 
 EXCHANGE = {"silent": "exchange.timeout", "trickle": "exchange.timeout",
