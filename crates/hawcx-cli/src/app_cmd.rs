@@ -24,12 +24,7 @@ pub(crate) struct AppArgs {
 }
 
 pub(crate) fn run(args: AppArgs) -> Result<String, Failure> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(run_async(args))?;
-    Ok(String::new())
+    crate::dev_cmd::serve(run_async(args))
 }
 
 async fn run_async(args: AppArgs) -> Result<(), Failure> {

@@ -41,11 +41,18 @@ pub(crate) fn say(line: &str) {
 }
 
 pub(crate) fn run(args: DevArgs) -> Result<String, Failure> {
+    serve(run_async(args))
+}
+
+/// Runs a long-running subcommand on a multi-threaded runtime until it ends.
+pub(crate) fn serve(
+    task: impl std::future::Future<Output = Result<(), Failure>>,
+) -> Result<String, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::Failed(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(run_async(args))?;
+    runtime.block_on(task)?;
     Ok(String::new())
 }
 

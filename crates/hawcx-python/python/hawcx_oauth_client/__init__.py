@@ -127,11 +127,7 @@ def exchange_code_for_claims(
     Raises ``OAuthExchangeError`` (the exchange failed), ``JWTVerificationError`` (the
     id_token was refused) or ``InvalidPublicKeyError`` (the key is unusable).
     """
-    call = _native.prepare_exchange(
-        code, oauth_token_url, client_id, public_key, api_key, jwks_url, code_verifier,
-        redirect_uri, timeout, audience, issuer, verify_exp, leeway, algorithms,
-        client_assertion, client_assertion_type, bearer_token, nonce,
-    )
+    call = _native.prepare_exchange(**locals())
     return cast(Dict[str, Any], call.run(False))
 
 
@@ -156,11 +152,7 @@ def exchange_code_for_token_and_claims(
     nonce: Optional[str] = None,
 ) -> Tuple[Dict[str, Any], str]:
     """Like ``exchange_code_for_claims``, and also returns the raw (verified) id_token."""
-    call = _native.prepare_exchange(
-        code, oauth_token_url, client_id, public_key, api_key, jwks_url, code_verifier,
-        redirect_uri, timeout, audience, issuer, verify_exp, leeway, algorithms,
-        client_assertion, client_assertion_type, bearer_token, nonce,
-    )
+    call = _native.prepare_exchange(**locals())
     return cast(Tuple[Dict[str, Any], str], call.run(True))
 
 

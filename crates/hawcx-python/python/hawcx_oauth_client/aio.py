@@ -55,11 +55,7 @@ async def exchange_code_for_claims(
     nonce: Optional[str] = None,
 ) -> Dict[str, Any]:
     """See ``hawcx_oauth_client.exchange_code_for_claims``."""
-    call = _native.prepare_exchange(
-        code, oauth_token_url, client_id, public_key, api_key, jwks_url, code_verifier,
-        redirect_uri, timeout, audience, issuer, verify_exp, leeway, algorithms,
-        client_assertion, client_assertion_type, bearer_token, nonce,
-    )
+    call = _native.prepare_exchange(**locals())
     return cast(Dict[str, Any], await call.run_async(False))
 
 
@@ -84,11 +80,7 @@ async def exchange_code_for_token_and_claims(
     nonce: Optional[str] = None,
 ) -> Tuple[Dict[str, Any], str]:
     """See ``hawcx_oauth_client.exchange_code_for_token_and_claims``."""
-    call = _native.prepare_exchange(
-        code, oauth_token_url, client_id, public_key, api_key, jwks_url, code_verifier,
-        redirect_uri, timeout, audience, issuer, verify_exp, leeway, algorithms,
-        client_assertion, client_assertion_type, bearer_token, nonce,
-    )
+    call = _native.prepare_exchange(**locals())
     return cast(Tuple[Dict[str, Any], str], await call.run_async(True))
 
 
