@@ -134,7 +134,7 @@ def to_ms(value: str) -> float:
 
 def wrk(url: str, seconds: float, threads: int, connections: int, headers: Dict[str, str],
         script: Optional[Path] = None, env: Optional[Dict[str, str]] = None) -> Dict[str, float]:
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, int(seconds))}s", "--latency", "--timeout", "10s"]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
     if script:
@@ -192,7 +192,7 @@ def main() -> None:
         os.execv(str(load_python), [str(load_python), __file__, *sys.argv[1:]])
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=float, default=20)
-    ap.add_argument("--callback-codes", type=int, default=3000)
+    ap.add_argument("--callback-codes", type=int, default=20000)
     ap.add_argument("--soak", type=float, default=600)
     ap.add_argument("--out", type=Path, default=ROOT / "target" / "load")
     args = ap.parse_args()
@@ -235,13 +235,21 @@ def main() -> None:
             dict(me, url=u + "/api/me", threads=1, connections=WRK_CONNECTIONS // 2) for u in app_urls]),
     ]
     for n in (1, 2):
-        codes = work / f"codes{n}.txt"
-        codes.write_text("\n".join(code(i) for i in range(args.callback_codes)) + "\n")
+        # One code file per instance (each wrk process reads its own; codes are single use).
+        files = []
+        for k in range(n):
+            f = work / f"codes{n}-{k}.txt"
+            f.write_text("\n".join(code(i) for i in range(args.callback_codes // n)) + "\n")
+            files.append(f)
         per = WRK_THREADS // n or 1
-        rows.append(measure(f"rust callback x{n}", apps[:n], [
+        row = measure(f"rust callback x{n}", apps[:n], [
             dict(seconds=args.duration, threads=per, connections=WRK_CONNECTIONS // n, headers={},
                  url=u, script=LOAD / "callback.lua",
-                 env={"CODES": str(codes), "THREADS": str(per)}) for u in app_urls[:n]]))
+                 env={"CODES": str(f), "THREADS": str(per)}) for u, f in zip(app_urls, files)])
+        # Codes all used before the end: the rate is a lower bound (mint more with
+        # --callback-codes).
+        row["codes_exhausted"] = row["rps"] * args.duration >= 0.95 * args.callback_codes
+        rows.append(row)
     for side in ("official", "ours"):
         venv = venvs[side]
         genv = dict(os.environ, **env, HAWCX_LOAD_VERIFY="hawcx" if side == "ours" else "pyjwt")
