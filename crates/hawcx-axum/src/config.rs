@@ -19,6 +19,8 @@ pub const DEFAULT_MFA_SESSION_TTL: Duration = Duration::from_secs(600);
 /// | `SESSION_SECRET_PREVIOUS` | the secret before a rotation: still accepted for the grace period |
 /// | `SESSION_SECRET_PREVIOUS_GRACE_SECONDS` | that grace period from start (default: the session lifetime) |
 /// | `SESSION_TTL_SECONDS` | session token lifetime (default 7 days) |
+/// | `SESSION_JWKS_URL` | also accept asymmetric (ES256/ES384/ES512/RS256/EdDSA) session tokens signed by the keys published there, e.g. by a separate auth service |
+/// | `SESSION_ISSUER`, `SESSION_AUDIENCE` | `iss` / `aud` those asymmetric tokens must carry (checked when set) |
 /// | `OAUTH_AUTHORIZATION_ENDPOINT` | for the browser redirect (default `OAUTH_ISSUER` + `/oauth2/authorize`) |
 ///
 /// ```no_run
@@ -40,6 +42,12 @@ pub struct HawcxConfig {
     pub session_ttl: Duration,
     /// How long a pending MFA change waits for its OTP (600 s).
     pub mfa_session_ttl: Duration,
+    /// `SESSION_JWKS_URL`: a key set for asymmetric session tokens.
+    pub session_jwks_url: Option<String>,
+    /// `SESSION_ISSUER`: the `iss` asymmetric session tokens must carry.
+    pub session_issuer: Option<String>,
+    /// `SESSION_AUDIENCE`: the `aud` asymmetric session tokens must carry.
+    pub session_audience: Option<String>,
 }
 
 /// A setting that is missing or unusable; names the variable, never prints its value.
@@ -118,6 +126,9 @@ impl HawcxConfig {
                 .unwrap_or(session_ttl),
             session_ttl,
             mfa_session_ttl: DEFAULT_MFA_SESSION_TTL,
+            session_jwks_url: get("SESSION_JWKS_URL"),
+            session_issuer: get("SESSION_ISSUER"),
+            session_audience: get("SESSION_AUDIENCE"),
             core,
         })
     }

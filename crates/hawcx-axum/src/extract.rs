@@ -55,6 +55,24 @@ impl AuthUser {
             .sessions()
             .verify(token)
             .map_err(|e| error_response(&e))?;
+        AuthUser::from_claims(claims)
+    }
+
+    /// Verifies `token` with the state's session keys, including asymmetric tokens through
+    /// the configured JWKS ([`crate::SessionKeys::with_jwks`]); what the extractors use.
+    ///
+    /// # Errors
+    /// 401 as described on the type.
+    pub async fn from_token_async(state: &HawcxState, token: &str) -> Result<AuthUser, ApiError> {
+        let claims = state
+            .sessions()
+            .verify_any(token)
+            .await
+            .map_err(|e| error_response(&e))?;
+        AuthUser::from_claims(claims)
+    }
+
+    fn from_claims(claims: Claims) -> Result<AuthUser, ApiError> {
         let (Some(user_id), Some(email)) = (claims.get_str("user_id"), claims.get_str("email"))
         else {
             return Err(ApiError::unauthorized("Invalid or expired token"));
@@ -79,7 +97,7 @@ where
         let state = HawcxState::from_ref(state);
         match bearer(parts) {
             None => Err(ApiError::unauthorized("Missing authorization token")),
-            Some(token) => AuthUser::from_token(&state, token?),
+            Some(token) => AuthUser::from_token_async(&state, token?).await,
         }
     }
 }
@@ -101,7 +119,7 @@ where
         let state = HawcxState::from_ref(state);
         match bearer(parts) {
             None => Ok(None),
-            Some(token) => AuthUser::from_token(&state, token?).map(Some),
+            Some(token) => AuthUser::from_token_async(&state, token?).await.map(Some),
         }
     }
 }

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use hawcx::clock::{self, SharedClock};
-use hawcx::jose::{Algorithm, Claims, SigningKey};
+use hawcx::jose::{Algorithm, Claims, SigningKey, Validation};
+use hawcx::jwks::RemoteJwkSet;
 use hawcx::session::SessionTokens;
 use serde_json::{Map, Value};
 
@@ -29,6 +30,8 @@ pub struct SessionKeys {
     current: SessionTokens,
     with_previous: Option<(SessionTokens, i64)>,
     clock: SharedClock,
+    /// Asymmetric session tokens, verified against a (cached) remote key set.
+    remote: Option<(RemoteJwkSet, Validation)>,
 }
 
 impl std::fmt::Debug for SessionKeys {
@@ -39,6 +42,7 @@ impl std::fmt::Debug for SessionKeys {
                 "previous_until",
                 &self.with_previous.as_ref().map(|(_, u)| u),
             )
+            .field("jwks", &self.remote.as_ref().map(|(set, _)| set.url()))
             .finish_non_exhaustive()
     }
 }
@@ -98,7 +102,40 @@ impl SessionKeys {
             current: signer,
             with_previous,
             clock,
+            remote: None,
         })
+    }
+
+    /// Also accepts asymmetric session tokens (ES256, ES384, ES512, RS256, EdDSA) signed
+    /// by a key of `jwks` (fetched and cached, rotation-aware), e.g. tokens minted by a
+    /// separate auth service. `issuer` and `audience`, when given, must match. HS256
+    /// tokens keep going to the app's secrets; the token's `alg` picks the path, and each
+    /// path allows only its own algorithms, so a public key can never act as a secret.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use hawcx_axum::SessionKeys;
+    /// let jwks = hawcx::jwks::RemoteJwkSet::new("https://auth.example.com/.well-known/jwks.json")?;
+    /// let keys = SessionKeys::new(&[7u8; 32], None, Duration::from_secs(3600))?
+    ///     .with_jwks(jwks, Some("https://auth.example.com".into()), Some("my-app".into()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_jwks(
+        mut self,
+        jwks: RemoteJwkSet,
+        issuer: Option<String>,
+        audience: Option<String>,
+    ) -> SessionKeys {
+        let mut validation =
+            Validation::new(Algorithm::ID_TOKEN_DEFAULT).with_clock(self.clock.clone());
+        if let Some(iss) = issuer {
+            validation = validation.with_issuer(iss);
+        }
+        if let Some(aud) = audience {
+            validation = validation.with_audience(aud);
+        }
+        self.remote = Some((jwks, validation));
+        self
     }
 
     /// From `SESSION_SECRET`, `SESSION_SECRET_PREVIOUS` and the configured durations.
@@ -129,8 +166,22 @@ impl SessionKeys {
             .previous_session_secret
             .as_ref()
             .map(|s| (s.expose().as_bytes(), config.previous_secret_grace));
-        SessionKeys::new(current.expose().as_bytes(), previous, config.session_ttl)
-            .map_err(|e| ConfigError::Setup(format!("session keys: {e}")))
+        let keys = SessionKeys::new(current.expose().as_bytes(), previous, config.session_ttl)
+            .map_err(|e| ConfigError::Setup(format!("session keys: {e}")))?;
+        Ok(match &config.session_jwks_url {
+            Some(url) => {
+                let jwks = RemoteJwkSet::new(url).map_err(|e| ConfigError::Invalid {
+                    name: "SESSION_JWKS_URL",
+                    reason: e.to_string(),
+                })?;
+                keys.with_jwks(
+                    jwks,
+                    config.session_issuer.clone(),
+                    config.session_audience.clone(),
+                )
+            }
+            None => keys,
+        })
     }
 
     /// The guide's `generate_session_token(user)`: `user_id`, `email`, `hawcx_id`, `iat`,
@@ -153,6 +204,29 @@ impl SessionKeys {
     /// [`hawcx::ErrorKind::InvalidToken`], [`hawcx::ErrorKind::Expired`] or
     /// [`hawcx::ErrorKind::KeyNotFound`].
     pub fn verify(&self, token: &str) -> Result<Claims, hawcx::Error> {
+        self.verify_hmac(token)
+    }
+
+    /// [`SessionKeys::verify`], plus asymmetric tokens through the key set of
+    /// [`SessionKeys::with_jwks`] when one is configured (the set may be fetched).
+    ///
+    /// # Errors
+    /// As [`SessionKeys::verify`]; when the key set cannot be fetched, its error
+    /// ([`hawcx::ErrorKind::Network`], [`hawcx::ErrorKind::Timeout`], ...), which the
+    /// extractor answers 503/502 rather than 401: the token may well be valid.
+    pub async fn verify_any(&self, token: &str) -> Result<Claims, hawcx::Error> {
+        let Some((jwks, validation)) = &self.remote else {
+            return self.verify_hmac(token);
+        };
+        let (header, _) = hawcx::jose::inspect_unverified(token)?;
+        let alg = header.get("alg").and_then(serde_json::Value::as_str);
+        if alg.is_some_and(|a| a.starts_with("HS")) {
+            return self.verify_hmac(token);
+        }
+        Ok(jwks.verify_jwt(token, validation).await?)
+    }
+
+    fn verify_hmac(&self, token: &str) -> Result<Claims, hawcx::Error> {
         match &self.with_previous {
             Some((tokens, until)) if self.clock.unix_seconds() < *until => {
                 Ok(tokens.verify(token)?)

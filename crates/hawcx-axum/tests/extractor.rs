@@ -261,3 +261,65 @@ async fn previous_secret_from_the_environment_is_honoured() {
         "Invalid or expired token",
     );
 }
+
+/// A local JWKS endpoint publishing `jwks` (for asymmetric session tokens).
+async fn jwks_server(jwks: Value) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/jwks.json", listener.local_addr().unwrap());
+    let app = Router::new().route("/jwks.json", get(move || async move { Json(jwks.clone()) }));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+#[tokio::test]
+async fn asymmetric_session_tokens_verify_through_the_jwks() {
+    let auth_key = hawcx::SigningKey::generate(hawcx::Algorithm::ES256)
+        .unwrap()
+        .with_kid("auth-1");
+    let url = jwks_server(json!({ "keys": [auth_key.public_jwk().to_public_json()] })).await;
+    let cfg = HawcxConfig::from_lookup(|k| match k {
+        "SESSION_SECRET" => Some(SECRET.into()),
+        "OAUTH_CLIENT_ID" => Some("app".into()),
+        "OAUTH_TOKEN_ENDPOINT" => Some("http://127.0.0.1:9/oauth2/token".into()),
+        "OAUTH_ISSUER" => Some("http://127.0.0.1:9".into()),
+        "SESSION_JWKS_URL" => Some(url.clone()),
+        "SESSION_ISSUER" => Some("https://auth.example.com".into()),
+        "SESSION_AUDIENCE" => Some("app".into()),
+        _ => None,
+    })
+    .unwrap();
+    let state = HawcxState::new(cfg, NoUsers).unwrap();
+    let router = app(state.clone());
+    let now = hawcx::clock::system().unix_seconds();
+    let claims = |iss: &str, aud: &str| {
+        json!({"user_id": "9", "email": "es@example.com", "hawcx_id": "h-9",
+               "iss": iss, "aud": aud, "iat": now, "exp": now + 600})
+    };
+    let good =
+        hawcx::jose::sign_jwt(&claims("https://auth.example.com", "app"), &auth_key).unwrap();
+    let (s, v) = call(&router, "/api/me", Some(&format!("Bearer {good}"))).await;
+    assert_eq!((s, v["id"].as_str()), (StatusCode::OK, Some("9")), "{v}");
+
+    // HS256 tokens from the app's own secret still work beside them.
+    let own = state.sessions().issue(&user()).unwrap();
+    let (s, _) = call(&router, "/api/me", Some(&format!("Bearer {own}"))).await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Wrong issuer, wrong audience, or a key that is not published: 401.
+    let other_key = hawcx::SigningKey::generate(hawcx::Algorithm::ES256)
+        .unwrap()
+        .with_kid("auth-1");
+    for token in [
+        hawcx::jose::sign_jwt(&claims("https://evil.example.com", "app"), &auth_key).unwrap(),
+        hawcx::jose::sign_jwt(&claims("https://auth.example.com", "other"), &auth_key).unwrap(),
+        hawcx::jose::sign_jwt(&claims("https://auth.example.com", "app"), &other_key).unwrap(),
+    ] {
+        let (s, v) = call(&router, "/api/me", Some(&format!("Bearer {token}"))).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    }
+
+    // Without SESSION_JWKS_URL an asymmetric token is refused: no path accepts it.
+    let plain = HawcxState::new(config(&[]), NoUsers).unwrap();
+    let (s, _) = call(&app(plain), "/api/me", Some(&format!("Bearer {good}"))).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
