@@ -434,3 +434,25 @@ def test_aio_hawcx_oauth_discovery_exchange_and_errors(idp: Idp) -> None:
         assert disc.value.code.startswith("discovery.")
 
     asyncio.run(main())
+
+
+def test_aio_step_up_and_management(idp: Idp) -> None:
+    user = unique_email("stepup")
+    requests.post(idp.url + "/dev/users", json={"email": user}, timeout=10).raise_for_status()
+
+    async def main() -> None:
+        hx = aio.Hawcx(config_id=idp.env["HAWCX_CONFIG_ID"], secret_key=idp.env["HAWCX_SECRET_KEY"],
+                       base_url=idp.url)
+        started = await hx.start_step_up(user_id=user, purpose="change_mfa_method",
+                                         new_mfa_method="email_otp")
+        assert started.start_token and started.expires_in > 0
+        assert "start_token" not in repr(started) or "redacted" in repr(started)
+        got = await hx.management("/v1/management/users/mfa-enforcement", {"userid": user})
+        assert "mfa_enforcement" in got
+        with pytest.raises(h.DelegationRequestError) as info:
+            await hx.consume_step_up(receipt="not-a-receipt")
+        assert info.value.status_code in (400, 401, 409)
+        with pytest.raises(h.InvalidArgumentError):
+            await hx.start_step_up(user_id=user, purpose="make_coffee")
+
+    asyncio.run(main())
