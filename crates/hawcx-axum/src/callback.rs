@@ -13,7 +13,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, JsonBody, error_response};
+use crate::error::{ApiError, JsonBody, error_response, store_error_response};
 use crate::state::HawcxState;
 use crate::store::{AppUser, Identity};
 
@@ -79,7 +79,7 @@ pub struct CallbackResponse {
 ///
 /// # Errors
 /// 400 without a code; 401 for a refused code or an unverifiable id_token (see
-/// [`error_response`]); 500 when the store fails.
+/// [`error_response`]); 503 or 500 when the store fails ([`store_error_response`]).
 pub async fn login(
     state: &HawcxState,
     request: CallbackRequest,
@@ -89,7 +89,8 @@ pub async fn login(
     };
     let mut exchange = hawcx::oidc::ExchangeRequest::from_config(code, &state.config().core)
         .map_err(|e| error_response(&e.into()))?
-        .with_leeway(std::time::Duration::from_secs(10));
+        .with_leeway(std::time::Duration::from_secs(10))
+        .with_key_cache(state.key_cache().clone());
     if let Some(uri) = &state.config().core.redirect_uri {
         exchange = exchange.with_redirect_uri(uri.clone());
     }
@@ -108,10 +109,11 @@ pub async fn login(
             "The authentication token could not be verified",
         ));
     };
-    let user = state.users().find_or_create(&identity).await.map_err(|e| {
-        tracing::error!(error = %e, "user store failed");
-        ApiError::internal()
-    })?;
+    let user = state
+        .users()
+        .find_or_create(&identity)
+        .await
+        .map_err(|e| store_error_response(&e))?;
     let session_token = state
         .sessions()
         .issue(&user)

@@ -35,6 +35,7 @@ struct Inner {
     users: Arc<dyn UserStore>,
     delegation: Option<hawcx::delegation::Client>,
     mfa_sessions: Arc<dyn MfaSessionStore>,
+    key_cache: hawcx::oidc::KeyCache,
 }
 
 impl std::fmt::Debug for HawcxState {
@@ -74,6 +75,7 @@ impl HawcxState {
                 users: Arc::new(users),
                 delegation,
                 mfa_sessions: Arc::new(MemoryMfaSessions::default()),
+                key_cache: hawcx::oidc::KeyCache::global(),
             }),
         })
     }
@@ -87,6 +89,7 @@ impl HawcxState {
             users: self.inner.users.clone(),
             delegation: self.inner.delegation.clone(),
             mfa_sessions: Arc::new(store),
+            key_cache: self.inner.key_cache.clone(),
         };
         HawcxState {
             inner: Arc::new(inner),
@@ -116,10 +119,33 @@ impl HawcxState {
             users: self.inner.users.clone(),
             delegation: self.inner.delegation.clone(),
             mfa_sessions: self.inner.mfa_sessions.clone(),
+            key_cache: self.inner.key_cache.clone(),
         };
         HawcxState {
             inner: Arc::new(inner),
         }
+    }
+
+    /// Verifies id_tokens with keys (and remote key sets) from `cache` instead of
+    /// [`hawcx::oidc::KeyCache::global`]; e.g. a cache whose key sets are shared through
+    /// Redis ([`hawcx::oidc::KeyCache::with_store`] and `RedisKeyStore`).
+    pub fn with_key_cache(self, cache: hawcx::oidc::KeyCache) -> HawcxState {
+        let inner = Inner {
+            config: self.inner.config.clone(),
+            sessions: self.inner.sessions.clone(),
+            users: self.inner.users.clone(),
+            delegation: self.inner.delegation.clone(),
+            mfa_sessions: self.inner.mfa_sessions.clone(),
+            key_cache: cache,
+        };
+        HawcxState {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Where the login's id_token keys are cached.
+    pub fn key_cache(&self) -> &hawcx::oidc::KeyCache {
+        &self.inner.key_cache
     }
 
     /// The configuration.

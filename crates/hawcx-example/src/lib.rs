@@ -143,11 +143,28 @@ impl App {
         };
         let hawcx = HawcxState::new(config.hawcx, db.clone())?;
         let hawcx = match &config.redis_url {
-            Some(url) => hawcx.with_mfa_sessions(
-                hawcx_axum::RedisMfaSessions::connect(url, &config.redis_prefix)
+            Some(url) => {
+                let redis = hawcx_axum::Redis::connect(url, &hawcx_axum::RedisOptions::default())
                     .await
-                    .map_err(AppError::Redis)?,
-            ),
+                    .map_err(AppError::Redis)?;
+                // One connection for both: pending MFA sessions and the shared JWKS cache
+                // (entries authenticated under a key derived from SESSION_SECRET).
+                let secret = hawcx.config().core.session_secret.as_ref();
+                let keys = hawcx_axum::RedisKeyStore::from_secret(
+                    redis.clone(),
+                    &config.redis_prefix,
+                    secret.map(|s| s.expose().as_bytes()).unwrap_or_default(),
+                );
+                hawcx
+                    .with_mfa_sessions(hawcx_axum::RedisMfaSessions::with_connection(
+                        redis,
+                        &config.redis_prefix,
+                    ))
+                    .with_key_cache(hawcx::oidc::KeyCache::with_store(
+                        hawcx::oidc::DEFAULT_KEY_CACHE_CAPACITY,
+                        std::sync::Arc::new(keys),
+                    ))
+            }
             None => hawcx.with_mfa_sessions(MemoryMfaSessions::default()),
         };
         tracing::info!(
@@ -230,10 +247,7 @@ async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Response, A
     match state.db.user(id).await {
         Ok(Some(row)) => Ok(Json(row).into_response()),
         Ok(None) => Err(ApiError::unauthorized("Unknown user")),
-        Err(e) => {
-            tracing::error!(error = %e, "database failed");
-            Err(ApiError::internal())
-        }
+        Err(e) => Err(hawcx_axum::store_error_response(&db::store_error(e))),
     }
 }
 
@@ -264,7 +278,11 @@ async fn healthz(State(state): State<AppState>) -> Response {
             tracing::error!(error = %e, "health check: database failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "error": "Database unavailable"})),
+                Json(json!({
+                    "status": "unavailable",
+                    "error": "Database unavailable",
+                    "code": "store.database_unavailable",
+                })),
             )
                 .into_response()
         }
