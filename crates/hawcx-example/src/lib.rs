@@ -17,6 +17,15 @@
 //! PostgreSQL; pending MFA sessions in memory or Redis (`REDIS_URL`, keys prefixed with
 //! `REDIS_KEY_PREFIX`, default `hawcx-example:`). `hawcx dev` runs it next to the emulator.
 //!
+//! Several instances behind a load balancer (no sticky sessions) share PostgreSQL and
+//! Redis: sessions are stateless tokens under the shared `SESSION_SECRET` (rotate by
+//! restarting every instance with the new one and `SESSION_SECRET_PREVIOUS`), pending MFA
+//! changes are in Redis with their TTL and consumed atomically, and with `REDIS_URL` the
+//! id_token key set fetched through `JWKS_URL` is shared too ([`hawcx_axum::RedisKeyStore`],
+//! entries authenticated under a key derived from `SESSION_SECRET`). Every database and
+//! Redis call is bounded (2 s); an outage answers 503 `{"error", "code"}` and the app
+//! reconnects by itself.
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let config = hawcx_example::AppConfig::from_env()?;
