@@ -194,6 +194,8 @@ async fn redis_and_postgres_outages_fail_fast_and_recover() {
     env.insert("DATABASE_URL".into(), via(&services.database_url, &pg));
     env.insert("REDIS_URL".into(), via(&services.redis_url, &redis));
     env.insert("REDIS_KEY_PREFIX".into(), services.prefix.clone());
+    // id_tokens verified through the JWKS URL, whose set is also cached in Redis.
+    env.remove("OAUTH_PUBLIC_KEY");
     app.start(&env, Some(listener)).await;
     let http = http();
     let email = format!("{}@example.com", common::unique("outage"));
@@ -231,6 +233,9 @@ async fn redis_and_postgres_outages_fail_fast_and_recover() {
             200,
             "{mode:?}"
         );
+        // So is login: the key set is in process; the shared cache is only skipped.
+        let during = format!("{}@example.com", common::unique("during-redis-outage"));
+        idp.login(&http, &app.url, &during).await;
         // Back: the same process recovers and the whole MFA change goes through.
         redis.up().await;
         expect_recovery(
