@@ -21,6 +21,22 @@ use serde_json::json;
 
 const SECRET: &[u8] = b"jwks-cache-test-secret-0123456789abcdef";
 
+/// Counts the shared-store reads an instance makes.
+struct Counting {
+    inner: RedisKeyStore,
+    reads: Arc<AtomicUsize>,
+}
+
+impl KeyStore for Counting {
+    fn get<'a>(&'a self, url: &'a str) -> hawcx::jwks::BoxFuture<'a, Option<CachedKeys>> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.get(url)
+    }
+    fn put<'a>(&'a self, url: &'a str, keys: CachedKeys) -> hawcx::jwks::BoxFuture<'a, ()> {
+        self.inner.put(url, keys)
+    }
+}
+
 struct Server {
     hits: AtomicUsize,
     body: String,
@@ -104,8 +120,22 @@ impl Fixture {
 
     /// A new instance: a fresh in-process set over the shared store.
     async fn instance(&self, url: &str, secret: &[u8]) -> RemoteJwkSet {
+        self.counted_instance(url, secret, Arc::default()).await
+    }
+
+    /// A new instance whose store reads are counted in `reads`.
+    async fn counted_instance(
+        &self,
+        url: &str,
+        secret: &[u8],
+        reads: Arc<AtomicUsize>,
+    ) -> RemoteJwkSet {
+        let store = Counting {
+            inner: self.store(secret).await,
+            reads,
+        };
         RemoteJwkSet::builder(url)
-            .with_store(Arc::new(self.store(secret).await))
+            .with_store(Arc::new(store))
             .build()
             .unwrap()
     }
@@ -150,8 +180,10 @@ async fn new_instances_start_warm_and_stay_single_flight() {
     let (server, url) = start_server(&key).await;
     let tok = Arc::new(token(&key));
 
-    // The first instance: 50 concurrent cold verifications share one fetch.
-    let first = fx.instance(&url, SECRET).await;
+    // The first instance: 50 concurrent cold verifications share one store read and one
+    // fetch.
+    let first_reads = Arc::new(AtomicUsize::new(0));
+    let first = fx.counted_instance(&url, SECRET, first_reads.clone()).await;
     let mut tasks = Vec::new();
     for _ in 0..50 {
         let (set, tok) = (first.clone(), tok.clone());
@@ -163,6 +195,7 @@ async fn new_instances_start_warm_and_stay_single_flight() {
         t.await.unwrap().expect("verifies");
     }
     assert_eq!(server.hits.load(Ordering::SeqCst), 1);
+    assert_eq!(first_reads.load(Ordering::SeqCst), 1);
 
     // The entry: the raw document as fetched, with its times, a MAC, and a Redis TTL.
     let store = fx.store(SECRET).await;
@@ -179,10 +212,12 @@ async fn new_instances_start_warm_and_stay_single_flight() {
         .unwrap();
     assert!(ttl > 0 && ttl <= 3600, "{ttl}");
 
-    // Three more instances (concurrently, 20 verifications each) start warm: no fetch.
+    // Three more instances (concurrently, 20 verifications each) start warm: no fetch,
+    // one store read each.
     let mut tasks = Vec::new();
+    let warm_reads = Arc::new(AtomicUsize::new(0));
     for _ in 0..3 {
-        let set = fx.instance(&url, SECRET).await;
+        let set = fx.counted_instance(&url, SECRET, warm_reads.clone()).await;
         for _ in 0..20 {
             let (set, tok) = (set.clone(), tok.clone());
             tasks.push(tokio::spawn(async move {
@@ -194,6 +229,7 @@ async fn new_instances_start_warm_and_stay_single_flight() {
         t.await.unwrap().expect("verifies from the shared entry");
     }
     assert_eq!(server.hits.load(Ordering::SeqCst), 1);
+    assert_eq!(warm_reads.load(Ordering::SeqCst), 3);
 
     // An instance with another secret does not trust the entry: it fetches.
     let other = fx

@@ -217,25 +217,26 @@ impl RemoteJwkSet {
             }
         };
         if generation == 0 {
-            // Cold start: one store read per instance (under the fetch lock, like fetches),
-            // then the others see the adopted keys.
-            let loaded = {
-                let _flight = self.inner.fetch_lock.lock().await;
-                let (adopted, fetched) = {
-                    let st = self.inner.state.read().unwrap_or_else(|p| p.into_inner());
-                    let fresh = now < st.fresh_until;
-                    (st.keys.clone().filter(|_| fresh), st.generation != 0)
-                };
-                match adopted {
-                    Some(keys) => Some(keys),
-                    None if !fetched => self.load_from_store(now).await,
-                    None => None,
-                }
+            // Cold start: the store read and, on a miss, the fetch happen under the fetch
+            // lock, so concurrent cold callers share one of each per instance.
+            let flight = self.inner.fetch_lock.lock().await;
+            let (adopted, fetched) = {
+                let st = self.inner.state.read().unwrap_or_else(|p| p.into_inner());
+                let fresh = now < st.fresh_until;
+                (st.keys.clone().filter(|_| fresh), st.generation != 0)
+            };
+            let loaded = match adopted {
+                Some(keys) => Some(keys),
+                None if !fetched => self.load_from_store(now).await,
+                None => None,
             };
             if let Some(keys) = loaded
                 && kid.is_none_or(|k| keys.contains_kid(k))
             {
                 return Ok(keys);
+            }
+            if !fetched {
+                return self.refresh_locked(flight, generation, unknown_kid).await;
             }
         }
         self.refresh(generation, unknown_kid).await
@@ -287,7 +288,18 @@ impl RemoteJwkSet {
         observed_generation: u64,
         unknown_kid: bool,
     ) -> Result<Arc<JwkSet>, Error> {
-        let _flight = self.inner.fetch_lock.lock().await;
+        let flight = self.inner.fetch_lock.lock().await;
+        self.refresh_locked(flight, observed_generation, unknown_kid)
+            .await
+    }
+
+    /// [`Self::refresh`] with the fetch lock already held (released when done).
+    async fn refresh_locked(
+        &self,
+        _flight: tokio::sync::MutexGuard<'_, ()>,
+        observed_generation: u64,
+        unknown_kid: bool,
+    ) -> Result<Arc<JwkSet>, Error> {
         {
             let st = self.inner.state.read().unwrap_or_else(|p| p.into_inner());
             if st.generation != observed_generation {
