@@ -52,6 +52,7 @@ mod error;
 mod extract;
 #[cfg(feature = "redis")]
 mod jwks_cache;
+pub mod login_state;
 pub mod mfa;
 #[cfg(feature = "redis")]
 mod redis_conn;

@@ -4,7 +4,8 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `POST /api/auth/hawcx/callback` | `{code, code_verifier?, nonce?}` → `{success, sessionToken, user{id,email}}` |
+//! | `POST /api/auth/hawcx/start` | `{authorizationUrl, state}`: a login begun on the server (verifier and nonce kept under `state`, 10 min, in Redis when configured) |
+//! | `POST /api/auth/hawcx/callback` | `{code, code_verifier?, nonce?}` or `{code, state}` → `{success, sessionToken, user{id,email}}` |
 //! | `GET /api/me` | the signed-in user's row (Bearer session token) |
 //! | `POST /api/mfa/initiate` | `{mfaMethod, phoneNumber?}`; for `totp` the reply adds `otpauthQrSvg`, the QR code of `otpauthUri` as SVG |
 //! | `POST /api/mfa/verify` | `{otp}` |
@@ -165,6 +166,10 @@ impl App {
                     secret.map(|s| s.expose().as_bytes()).unwrap_or_default(),
                 );
                 hawcx
+                    .with_login_states(hawcx_axum::login_state::RedisLoginStates::with_connection(
+                        redis.clone(),
+                        &config.redis_prefix,
+                    ))
                     .with_mfa_sessions(hawcx_axum::RedisMfaSessions::with_connection(
                         redis,
                         &config.redis_prefix,

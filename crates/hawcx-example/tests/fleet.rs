@@ -65,6 +65,61 @@ async fn three_instances_share_sessions_mfa_and_rotation() {
         .unwrap();
     assert!(ttl > 0, "{ttl}");
 
+    // A login begun on the server (verifier, nonce under the state in Redis) on A ends on
+    // B with only {code, state}; the state is single use on every instance.
+    let (s, started) = call(&http, &a.url, "POST", "/api/auth/hawcx/start", None, None).await;
+    assert_eq!(s, 200, "{started}");
+    let login_state = started["state"].as_str().unwrap().to_owned();
+    let pttl: i64 = redis::cmd("PTTL")
+        .arg(format!("{}login_state:{login_state}", services.prefix))
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    assert!(pttl > 590_000 && pttl <= 600_000, "{pttl}");
+    let auth_url = started["authorizationUrl"].as_str().unwrap();
+    let (code, back) = idp.follow(&http, auth_url, &email).await;
+    assert_eq!(back, login_state);
+    let body = json!({"code": code, "state": login_state});
+    let cb = "/api/auth/hawcx/callback";
+    let (s, v) = call(&http, &b.url, "POST", cb, None, Some(body.clone())).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["user"]["id"].as_str().unwrap(), id);
+    let used = (
+        400,
+        json!({"error": "Login expired or already used; sign in again"}),
+    );
+    assert_eq!(
+        call(&http, &c.url, "POST", cb, None, Some(body)).await,
+        used
+    );
+    // Two callbacks racing with one state (on A and B): exactly one logs in.
+    for round in 0..3 {
+        let (_, started) = call(&http, &c.url, "POST", "/api/auth/hawcx/start", None, None).await;
+        let auth_url = started["authorizationUrl"].as_str().unwrap();
+        let (code, back) = idp.follow(&http, auth_url, &email).await;
+        let body = json!({"code": code, "state": back});
+        let (ra, rb) = tokio::join!(
+            call(&http, &a.url, "POST", cb, None, Some(body.clone())),
+            call(&http, &b.url, "POST", cb, None, Some(body.clone())),
+        );
+        let wins = [&ra, &rb].iter().filter(|r| r.0 == 200).count();
+        assert_eq!(wins, 1, "round {round}: {ra:?} {rb:?}");
+        let loser = if ra.0 == 200 { &rb } else { &ra };
+        assert_eq!(loser, &used, "round {round}");
+    }
+    // An unknown state is refused before the code is spent.
+    let body = idp.callback_body(&http, &email).await;
+    let mut forged = body.clone();
+    forged["state"] = json!("made-up");
+    assert_eq!(
+        call(&http, &a.url, "POST", cb, None, Some(forged)).await,
+        used
+    );
+    assert_eq!(
+        call(&http, &a.url, "POST", cb, None, Some(body)).await.0,
+        200
+    );
+
     // MFA: start on A, the pending session waits in Redis with a TTL, verify on B, status on C.
     let t = Some(token.as_str());
     let (s, v) = call(

@@ -246,17 +246,45 @@ impl Idp {
     pub(crate) async fn callback_body(&self, http: &reqwest::Client, email: &str) -> Value {
         let verifier = hawcx::oidc::CodeVerifier::generate();
         let nonce = hawcx::oidc::generate_nonce();
-        let form = [
-            ("response_type", "code"),
-            ("client_id", &self.env["OAUTH_CLIENT_ID"]),
-            ("redirect_uri", &self.env["OAUTH_REDIRECT_URI"]),
-            ("scope", "openid email"),
-            ("state", "st"),
-            ("nonce", &nonce),
-            ("code_challenge", &verifier.challenge()),
-            ("code_challenge_method", "S256"),
-            ("email", email),
+        let form = vec![
+            ("response_type".to_owned(), "code".to_owned()),
+            ("client_id".into(), self.env["OAUTH_CLIENT_ID"].clone()),
+            (
+                "redirect_uri".into(),
+                self.env["OAUTH_REDIRECT_URI"].clone(),
+            ),
+            ("scope".into(), "openid email".into()),
+            ("state".into(), "st".into()),
+            ("nonce".into(), nonce.clone()),
+            ("code_challenge".into(), verifier.challenge()),
+            ("code_challenge_method".into(), "S256".into()),
         ];
+        let (code, _) = self.authorize(http, form, email).await;
+        json!({"code": code, "code_verifier": verifier.as_str(), "nonce": nonce})
+    }
+
+    /// Follows an authorize URL the app made (`/api/auth/hawcx/start`): the code and the
+    /// state the emulator redirects back with.
+    pub(crate) async fn follow(
+        &self,
+        http: &reqwest::Client,
+        authorization_url: &str,
+        email: &str,
+    ) -> (String, String) {
+        let url = url::Url::parse(authorization_url).unwrap();
+        let form = url.query_pairs().into_owned().collect();
+        self.authorize(http, form, email).await
+    }
+
+    /// The authorize form (plus the email) through the emulator's JSON login API and the
+    /// dev mailbox: (code, state) from the redirect.
+    async fn authorize(
+        &self,
+        http: &reqwest::Client,
+        mut form: Vec<(String, String)>,
+        email: &str,
+    ) -> (String, String) {
+        form.push(("email".into(), email.into()));
         let v: Value = http
             .post(format!("{}/oauth2/authorize", self.url))
             .header("accept", "application/json")
@@ -283,12 +311,13 @@ impl Idp {
             .await
             .unwrap();
         let to = url::Url::parse(v["redirect_to"].as_str().expect("redirect_to")).unwrap();
-        let code = to
-            .query_pairs()
-            .find(|(k, _)| k == "code")
-            .map(|(_, v)| v.into_owned())
-            .expect("code");
-        json!({"code": code, "code_verifier": verifier.as_str(), "nonce": nonce})
+        let param = |name: &str| {
+            to.query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_else(|| panic!("{name} in the redirect"))
+        };
+        (param("code"), param("state"))
     }
 
     /// A full login through the app at `base`: its session token and user id.
