@@ -99,7 +99,7 @@ impl LoginStateStore for MemoryLoginStates {
 }
 
 /// Started logins in Redis: `<prefix>login_state:<state>` = JSON, `PX` ttl; taken with
-/// `GETDEL`.
+/// `GETDEL` (Redis 6.2 or later).
 #[cfg(feature = "redis")]
 #[derive(Clone, Debug)]
 pub struct RedisLoginStates {
