@@ -13,7 +13,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, JsonBody, error_response};
+use crate::error::{ApiError, JsonBody, error_response, store_error_response};
 use crate::state::HawcxState;
 use crate::store::{AppUser, Identity};
 
@@ -30,6 +30,10 @@ pub struct CallbackRequest {
     /// The nonce the page sent to the authorize endpoint.
     #[serde(default)]
     pub nonce: Option<String>,
+    /// The `state` of a login begun with [`start`]: the server's stored verifier and nonce
+    /// are used (and consumed); an unknown, used or expired state is refused.
+    #[serde(default)]
+    pub state: Option<String>,
 }
 
 impl CallbackRequest {
@@ -79,7 +83,7 @@ pub struct CallbackResponse {
 ///
 /// # Errors
 /// 400 without a code; 401 for a refused code or an unverifiable id_token (see
-/// [`error_response`]); 500 when the store fails.
+/// [`error_response`]); 503 or 500 when the store fails ([`store_error_response`]).
 pub async fn login(
     state: &HawcxState,
     request: CallbackRequest,
@@ -89,14 +93,33 @@ pub async fn login(
     };
     let mut exchange = hawcx::oidc::ExchangeRequest::from_config(code, &state.config().core)
         .map_err(|e| error_response(&e.into()))?
-        .with_leeway(std::time::Duration::from_secs(10));
+        .with_leeway(std::time::Duration::from_secs(10))
+        .with_key_cache(state.key_cache().clone());
     if let Some(uri) = &state.config().core.redirect_uri {
         exchange = exchange.with_redirect_uri(uri.clone());
     }
-    if let Some(verifier) = request.code_verifier.filter(|v| !v.is_empty()) {
+    let (verifier, nonce) = match request.state.filter(|s| !s.is_empty()) {
+        Some(login_state) => {
+            // Consumed before the code is exchanged: a state is good for one callback,
+            // whichever instance it reaches first.
+            let Some(pending) = state
+                .login_states()
+                .take(&login_state)
+                .await
+                .map_err(|e| store_error_response(&e))?
+            else {
+                return Err(ApiError::bad_request(
+                    "Login expired or already used; sign in again",
+                ));
+            };
+            (Some(pending.code_verifier), Some(pending.nonce))
+        }
+        None => (request.code_verifier, request.nonce),
+    };
+    if let Some(verifier) = verifier.filter(|v| !v.is_empty()) {
         exchange = exchange.with_code_verifier(verifier);
     }
-    if let Some(nonce) = request.nonce.filter(|n| !n.is_empty()) {
+    if let Some(nonce) = nonce.filter(|n| !n.is_empty()) {
         exchange = exchange.with_nonce(nonce);
     }
     let claims = hawcx::oidc::exchange_code(&exchange)
@@ -108,10 +131,11 @@ pub async fn login(
             "The authentication token could not be verified",
         ));
     };
-    let user = state.users().find_or_create(&identity).await.map_err(|e| {
-        tracing::error!(error = %e, "user store failed");
-        ApiError::internal()
-    })?;
+    let user = state
+        .users()
+        .find_or_create(&identity)
+        .await
+        .map_err(|e| store_error_response(&e))?;
     let session_token = state
         .sessions()
         .issue(&user)
@@ -128,6 +152,74 @@ pub async fn login(
     Ok((user, reply))
 }
 
+/// `POST /api/auth/hawcx/start` reply.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct StartResponse {
+    /// Where to send the browser: the authorize endpoint with PKCE (S256), state and nonce.
+    #[serde(rename = "authorizationUrl")]
+    pub authorization_url: String,
+    /// The `state` in that URL (the callback brings it back).
+    pub state: String,
+}
+
+/// Begins a login on the server: generates the PKCE verifier, state and nonce, keeps the
+/// verifier and nonce under the state in the [`crate::login_state::LoginStateStore`] for
+/// ten minutes, and returns the authorize URL. The callback then only needs
+/// `{code, state}`.
+///
+/// # Errors
+/// 500 when the authorize endpoint, client id or redirect URI is not configured; the
+/// store's failure as [`store_error_response`].
+pub async fn start(state: &HawcxState) -> Result<StartResponse, ApiError> {
+    let config = state.config();
+    let (Some(endpoint), Some(client_id), Some(redirect_uri)) = (
+        config.authorization_endpoint.as_deref(),
+        config.core.client_id.as_deref(),
+        config.core.redirect_uri.as_deref(),
+    ) else {
+        tracing::error!(
+            "login start needs OAUTH_AUTHORIZATION_ENDPOINT (or OAUTH_ISSUER), OAUTH_CLIENT_ID and OAUTH_REDIRECT_URI"
+        );
+        return Err(ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "Server configuration error",
+        ));
+    };
+    let mut url = hawcx::http::Url::parse(endpoint).map_err(|_| {
+        tracing::error!("OAUTH_AUTHORIZATION_ENDPOINT is not a URL");
+        ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "Server configuration error",
+        )
+    })?;
+    let params = hawcx::oidc::AuthorizationParams::generate();
+    url.query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", client_id)
+        .append_pair("redirect_uri", redirect_uri)
+        .append_pair("scope", "openid email")
+        .append_pair("state", &params.state)
+        .append_pair("nonce", &params.nonce)
+        .append_pair("code_challenge", &params.code_challenge)
+        .append_pair("code_challenge_method", params.code_challenge_method);
+    let pending =
+        crate::login_state::PendingLogin::new(params.code_verifier.as_str(), &params.nonce);
+    state
+        .login_states()
+        .put(
+            &params.state,
+            &pending,
+            crate::login_state::DEFAULT_LOGIN_STATE_TTL,
+        )
+        .await
+        .map_err(|e| store_error_response(&e))?;
+    Ok(StartResponse {
+        authorization_url: url.to_string(),
+        state: params.state,
+    })
+}
+
 /// The handler: `JsonBody<CallbackRequest>` in, [`CallbackResponse`] out.
 ///
 /// # Errors
@@ -139,7 +231,8 @@ pub async fn handler(
     login(&state, request).await.map(|(_, reply)| Json(reply))
 }
 
-/// `POST /api/auth/hawcx/callback`, ready to merge into an app's router.
+/// `POST /api/auth/hawcx/callback` and `POST /api/auth/hawcx/start`, ready to merge into
+/// an app's router.
 ///
 /// ```no_run
 /// # fn f(state: hawcx_axum::HawcxState) {
@@ -153,12 +246,19 @@ where
     HawcxState: FromRef<S>,
     S: Clone + Send + Sync + 'static,
 {
-    Router::new().route(
-        "/api/auth/hawcx/callback",
-        post(
-            |State(state): State<S>, body: JsonBody<CallbackRequest>| async move {
-                handler(State(HawcxState::from_ref(&state)), body).await
-            },
-        ),
-    )
+    Router::new()
+        .route(
+            "/api/auth/hawcx/callback",
+            post(
+                |State(state): State<S>, body: JsonBody<CallbackRequest>| async move {
+                    handler(State(HawcxState::from_ref(&state)), body).await
+                },
+            ),
+        )
+        .route(
+            "/api/auth/hawcx/start",
+            post(|State(state): State<S>| async move {
+                start(&HawcxState::from_ref(&state)).await.map(Json)
+            }),
+        )
 }

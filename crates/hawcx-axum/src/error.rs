@@ -6,6 +6,8 @@ use axum::response::{IntoResponse, Response};
 use hawcx::ErrorKind;
 use serde::de::DeserializeOwned;
 
+use crate::store::StoreError;
+
 /// An HTTP error reply: `status` with the JSON body `{"error": message}`. The message is
 /// written for the person using the app; causes are logged, never sent.
 ///
@@ -21,6 +23,9 @@ pub struct ApiError {
     pub status: StatusCode,
     /// The `error` text.
     pub message: String,
+    /// A stable machine-readable `code`, sent next to `error` when set (outages:
+    /// `store.redis_unavailable`, `store.database_unavailable`).
+    pub code: Option<&'static str>,
 }
 
 impl ApiError {
@@ -29,7 +34,14 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            code: None,
         }
+    }
+
+    /// The same reply with a `code` in the body.
+    pub fn with_code(mut self, code: &'static str) -> ApiError {
+        self.code = Some(code);
+        self
     }
 
     /// 400 with `message`.
@@ -58,11 +70,11 @@ impl std::error::Error for ApiError {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (
-            self.status,
-            axum::Json(serde_json::json!({ "error": self.message })),
-        )
-            .into_response();
+        let body = match self.code {
+            Some(code) => serde_json::json!({ "error": self.message, "code": code }),
+            None => serde_json::json!({ "error": self.message }),
+        };
+        let mut response = (self.status, axum::Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
@@ -143,6 +155,44 @@ pub fn error_response(err: &hawcx::Error) -> ApiError {
         tracing::info!(code = err.code(), kind = ?err.kind(), "request refused");
     }
     reply
+}
+
+/// The one place a storage failure becomes an HTTP reply (the callback, the MFA routes and
+/// the example app's own handlers all come here), logging the cause:
+///
+/// | error | status | body |
+/// |---|---|---|
+/// | [`StoreError::unavailable`]`("redis", …)` | 503 | `{"error": "A storage service is unavailable; try again", "code": "store.redis_unavailable"}` |
+/// | [`StoreError::unavailable`]`("database", …)` | 503 | `… "code": "store.database_unavailable"` |
+/// | other unavailable services | 503 | `… "code": "store.unavailable"` |
+/// | [`StoreError::new`] | 500 | `{"error": "Internal server error"}` |
+///
+/// ```
+/// let io = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+/// let reply = hawcx_axum::store_error_response(&hawcx_axum::StoreError::unavailable("redis", io));
+/// assert_eq!(reply.status.as_u16(), 503);
+/// assert_eq!(reply.code, Some("store.redis_unavailable"));
+/// ```
+pub fn store_error_response(err: &StoreError) -> ApiError {
+    match err.unavailable_service() {
+        Some(service) => {
+            tracing::error!(service, error = %err, "storage unavailable");
+            let code = match service {
+                "redis" => "store.redis_unavailable",
+                "database" => "store.database_unavailable",
+                _ => "store.unavailable",
+            };
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "A storage service is unavailable; try again",
+            )
+            .with_code(code)
+        }
+        None => {
+            tracing::error!(error = %err, "storage failed");
+            ApiError::internal()
+        }
+    }
 }
 
 /// `axum::Json`, but a body that is not JSON of the expected shape is answered with

@@ -50,17 +50,26 @@ pub mod callback;
 mod config;
 mod error;
 mod extract;
+#[cfg(feature = "redis")]
+mod jwks_cache;
+pub mod login_state;
 pub mod mfa;
+#[cfg(feature = "redis")]
+mod redis_conn;
 mod session;
 mod state;
 mod store;
 
 pub use config::{ConfigError, DEFAULT_MFA_SESSION_TTL, DEFAULT_SESSION_TTL, HawcxConfig};
-pub use error::{ApiError, JsonBody, error_response};
+pub use error::{ApiError, JsonBody, error_response, store_error_response};
 pub use extract::{AuthUser, MaybeAuthUser};
+#[cfg(feature = "redis")]
+pub use jwks_cache::RedisKeyStore;
 #[cfg(feature = "redis")]
 pub use mfa::RedisMfaSessions;
 pub use mfa::{MemoryMfaSessions, MfaSessionStore};
+#[cfg(feature = "redis")]
+pub use redis_conn::{Redis, RedisOptions};
 pub use session::SessionKeys;
 pub use state::HawcxState;
 pub use store::{AppUser, BoxFuture, Identity, StoreError, UserStore};

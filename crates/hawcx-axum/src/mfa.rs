@@ -20,7 +20,7 @@ use axum::{Json, Router};
 use hawcx::delegation::{Client, MfaChange, MfaMethod};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ApiError, JsonBody, error_response};
+use crate::error::{ApiError, JsonBody, error_response, store_error_response};
 use crate::extract::AuthUser;
 use crate::state::HawcxState;
 use crate::store::{BoxFuture, StoreError};
@@ -46,8 +46,23 @@ pub trait MfaSessionStore: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<(), StoreError>>;
     /// The pending session id, unless it expired.
     fn get<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
-    /// Forgets it (after a successful verification).
+    /// Forgets it.
     fn remove<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// Removes the pending session id and returns it with its remaining lifetime, as one
+    /// atomic step: of several concurrent `take`s of one user (on any app instance sharing
+    /// the store) exactly one gets it. The verify route consumes the session this way.
+    fn take<'a>(
+        &'a self,
+        user: &'a str,
+    ) -> BoxFuture<'a, Result<Option<(String, Duration)>, StoreError>>;
+    /// Puts back a session id that was taken but not used up (the OTP was refused), for
+    /// `ttl`, unless a newer one was stored meanwhile.
+    fn put_back<'a>(
+        &'a self,
+        user: &'a str,
+        session_id: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
 }
 
 /// The in-process default: a map with expiry (expired entries are dropped as they are met
@@ -100,10 +115,43 @@ impl MfaSessionStore for MemoryMfaSessions {
             Ok(())
         })
     }
+
+    fn take<'a>(
+        &'a self,
+        user: &'a str,
+    ) -> BoxFuture<'a, Result<Option<(String, Duration)>, StoreError>> {
+        Box::pin(async move {
+            let now = Instant::now();
+            Ok(self
+                .lock()
+                .remove(user)
+                .filter(|(_, until)| *until > now)
+                .map(|(id, until)| (id, until - now)))
+        })
+    }
+
+    fn put_back<'a>(
+        &'a self,
+        user: &'a str,
+        session_id: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let now = Instant::now();
+            let mut map = self.lock();
+            if map.get(user).is_none_or(|(_, until)| *until <= now) {
+                map.insert(user.to_owned(), (session_id.to_owned(), now + ttl));
+            }
+            Ok(())
+        })
+    }
 }
 
 /// Pending MFA sessions in Redis (`SET key value EX ttl`), shared by every app instance.
-/// Keys are `<prefix>mfa_session:<user>`.
+/// Keys are `<prefix>mfa_session:<user>`; [`MfaSessionStore::take`] is one Lua script (GET,
+/// PTTL, DEL), so two instances verifying the same session at once cannot both consume it.
+/// Every command is bounded by [`crate::RedisOptions`] (2 s by default): an unreachable
+/// Redis is a [`StoreError::unavailable`] (503), and the connection comes back by itself.
 ///
 /// ```no_run
 /// # async fn f() -> Result<(), hawcx_axum::StoreError> {
@@ -113,7 +161,7 @@ impl MfaSessionStore for MemoryMfaSessions {
 #[cfg(feature = "redis")]
 #[derive(Clone)]
 pub struct RedisMfaSessions {
-    conn: redis::aio::ConnectionManager,
+    redis: crate::redis_conn::Redis,
     prefix: String,
 }
 
@@ -126,21 +174,32 @@ impl std::fmt::Debug for RedisMfaSessions {
     }
 }
 
+/// GET, PTTL and DEL as one step; nil when absent.
+#[cfg(feature = "redis")]
+const TAKE_SCRIPT: &str = "local v = redis.call('GET', KEYS[1]) \
+if not v then return false end \
+local t = redis.call('PTTL', KEYS[1]) \
+redis.call('DEL', KEYS[1]) \
+return {v, t}";
+
 #[cfg(feature = "redis")]
 impl RedisMfaSessions {
-    /// Connects (and reconnects as needed) to `url`; every key starts with `prefix`.
+    /// Connects (and reconnects as needed) to `url` with the default
+    /// [`crate::RedisOptions`]; every key starts with `prefix`.
     ///
     /// # Errors
     /// A bad URL or an unreachable server.
     pub async fn connect(url: &str, prefix: &str) -> Result<RedisMfaSessions, StoreError> {
-        let client = redis::Client::open(url).map_err(StoreError::new)?;
-        let conn = redis::aio::ConnectionManager::new(client)
-            .await
-            .map_err(StoreError::new)?;
-        Ok(RedisMfaSessions {
-            conn,
+        let redis = crate::redis_conn::Redis::connect(url, &crate::RedisOptions::default()).await?;
+        Ok(RedisMfaSessions::with_connection(redis, prefix))
+    }
+
+    /// On an existing connection (shared with other stores).
+    pub fn with_connection(redis: crate::redis_conn::Redis, prefix: &str) -> RedisMfaSessions {
+        RedisMfaSessions {
+            redis,
             prefix: prefix.to_owned(),
-        })
+        }
     }
 
     fn key(&self, user: &str) -> String {
@@ -157,37 +216,59 @@ impl MfaSessionStore for RedisMfaSessions {
         ttl: Duration,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let mut conn = self.conn.clone();
-            redis::cmd("SET")
-                .arg(self.key(user))
+            let mut cmd = redis::cmd("SET");
+            cmd.arg(self.key(user))
                 .arg(session_id)
-                .arg("EX")
-                .arg(ttl.as_secs().max(1))
-                .query_async::<()>(&mut conn)
-                .await
-                .map_err(StoreError::new)
+                .arg("PX")
+                .arg(ttl.as_millis().max(1));
+            self.redis.query::<()>(&cmd).await
         })
     }
 
     fn get<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
         Box::pin(async move {
-            let mut conn = self.conn.clone();
-            redis::cmd("GET")
-                .arg(self.key(user))
-                .query_async::<Option<String>>(&mut conn)
-                .await
-                .map_err(StoreError::new)
+            let mut cmd = redis::cmd("GET");
+            cmd.arg(self.key(user));
+            self.redis.query::<Option<String>>(&cmd).await
         })
     }
 
     fn remove<'a>(&'a self, user: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let mut conn = self.conn.clone();
-            redis::cmd("DEL")
-                .arg(self.key(user))
-                .query_async::<()>(&mut conn)
-                .await
-                .map_err(StoreError::new)
+            let mut cmd = redis::cmd("DEL");
+            cmd.arg(self.key(user));
+            self.redis.query::<()>(&cmd).await
+        })
+    }
+
+    fn take<'a>(
+        &'a self,
+        user: &'a str,
+    ) -> BoxFuture<'a, Result<Option<(String, Duration)>, StoreError>> {
+        Box::pin(async move {
+            let mut cmd = redis::cmd("EVAL");
+            cmd.arg(TAKE_SCRIPT).arg(1).arg(self.key(user));
+            let taken: Option<(String, i64)> = self.redis.query(&cmd).await?;
+            // PTTL is -1 for a key without expiry (never written by `put`): give it the
+            // shortest life rather than none.
+            Ok(taken.map(|(id, ms)| (id, Duration::from_millis(u64::try_from(ms).unwrap_or(1)))))
+        })
+    }
+
+    fn put_back<'a>(
+        &'a self,
+        user: &'a str,
+        session_id: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            let mut cmd = redis::cmd("SET");
+            cmd.arg(self.key(user))
+                .arg(session_id)
+                .arg("PX")
+                .arg(ttl.as_millis().max(1))
+                .arg("NX");
+            self.redis.query::<Option<String>>(&cmd).await.map(drop)
         })
     }
 }
@@ -267,8 +348,7 @@ fn client(state: &HawcxState) -> Result<&Client, ApiError> {
 }
 
 fn store_failed(e: StoreError) -> ApiError {
-    tracing::error!(error = %e, "MFA session store failed");
-    ApiError::internal()
+    store_error_response(&e)
 }
 
 /// Starts an MFA change for `user` (the guide's `initiate_mfa_setup` plus the cache write).
@@ -340,9 +420,11 @@ pub async fn verify(
     else {
         return Err(ApiError::bad_request("Missing verification code"));
     };
-    let Some(session_id) = state
+    // Consumed before Hawcx is asked: of two racing verifies (on any instance) one gets
+    // the session, the other is told it expired. A refused code puts it back.
+    let Some((session_id, remaining)) = state
         .mfa_sessions()
-        .get(&user.email)
+        .take(&user.email)
         .await
         .map_err(store_failed)?
     else {
@@ -350,12 +432,22 @@ pub async fn verify(
             "MFA session expired. Please try again.",
         ));
     };
+    let put_back = || async {
+        if let Err(e) = state
+            .mfa_sessions()
+            .put_back(&user.email, &session_id, remaining)
+            .await
+        {
+            tracing::warn!(error = %e, "could not put back the pending MFA session");
+        }
+    };
     let result = match client
         .verify_mfa_change(&user.email, &session_id, &otp)
         .await
     {
         Ok(result) => result,
         Err(e) => {
+            put_back().await;
             let e: hawcx::Error = e.into();
             let reply = error_response(&e);
             // A refused code is the user's typo, not a server fault: say so plainly.
@@ -368,13 +460,9 @@ pub async fn verify(
         }
     };
     if !result.is_success() {
+        put_back().await;
         return Err(ApiError::bad_request("Invalid verification code"));
     }
-    state
-        .mfa_sessions()
-        .remove(&user.email)
-        .await
-        .map_err(store_failed)?;
     tracing::info!(user_id = %user.user_id, "MFA change completed");
     Ok(VerifyReply {
         success: true,
@@ -456,5 +544,20 @@ mod tests {
         assert_eq!(store.get("b").await.unwrap().as_deref(), Some("s2"));
         store.remove("b").await.unwrap();
         assert_eq!(store.get("b").await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn memory_take_is_single_use_and_put_back_keeps_newer() {
+        let store = MemoryMfaSessions::default();
+        store.put("a", "s1", Duration::from_secs(60)).await.unwrap();
+        let (id, left) = store.take("a").await.unwrap().unwrap();
+        assert_eq!(id, "s1");
+        assert!(left <= Duration::from_secs(60) && left > Duration::from_secs(50));
+        assert_eq!(store.take("a").await.unwrap(), None);
+        store.put_back("a", "s1", left).await.unwrap();
+        assert_eq!(store.get("a").await.unwrap().as_deref(), Some("s1"));
+        store.put("a", "s2", Duration::from_secs(60)).await.unwrap();
+        store.put_back("a", "s1", left).await.unwrap();
+        assert_eq!(store.get("a").await.unwrap().as_deref(), Some("s2"));
     }
 }

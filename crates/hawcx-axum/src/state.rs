@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::config::{ConfigError, HawcxConfig};
+use crate::login_state::{LoginStateStore, MemoryLoginStates};
 use crate::mfa::{MemoryMfaSessions, MfaSessionStore};
 use crate::session::SessionKeys;
 use crate::store::UserStore;
@@ -29,12 +30,15 @@ pub struct HawcxState {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     config: HawcxConfig,
     sessions: Arc<SessionKeys>,
     users: Arc<dyn UserStore>,
     delegation: Option<hawcx::delegation::Client>,
     mfa_sessions: Arc<dyn MfaSessionStore>,
+    key_cache: hawcx::oidc::KeyCache,
+    login_states: Arc<dyn LoginStateStore>,
 }
 
 impl std::fmt::Debug for HawcxState {
@@ -74,6 +78,8 @@ impl HawcxState {
                 users: Arc::new(users),
                 delegation,
                 mfa_sessions: Arc::new(MemoryMfaSessions::default()),
+                key_cache: hawcx::oidc::KeyCache::global(),
+                login_states: Arc::new(MemoryLoginStates::default()),
             }),
         })
     }
@@ -82,11 +88,8 @@ impl HawcxState {
     /// instead of this process's memory.
     pub fn with_mfa_sessions(self, store: impl MfaSessionStore) -> HawcxState {
         let inner = Inner {
-            config: self.inner.config.clone(),
-            sessions: self.inner.sessions.clone(),
-            users: self.inner.users.clone(),
-            delegation: self.inner.delegation.clone(),
             mfa_sessions: Arc::new(store),
+            ..(*self.inner).clone()
         };
         HawcxState {
             inner: Arc::new(inner),
@@ -111,15 +114,46 @@ impl HawcxState {
     /// ```
     pub fn with_session_keys(self, keys: SessionKeys) -> HawcxState {
         let inner = Inner {
-            config: self.inner.config.clone(),
             sessions: Arc::new(keys),
-            users: self.inner.users.clone(),
-            delegation: self.inner.delegation.clone(),
-            mfa_sessions: self.inner.mfa_sessions.clone(),
+            ..(*self.inner).clone()
         };
         HawcxState {
             inner: Arc::new(inner),
         }
+    }
+
+    /// Verifies id_tokens with keys (and remote key sets) from `cache` instead of
+    /// [`hawcx::oidc::KeyCache::global`]; e.g. a cache whose key sets are shared through
+    /// Redis ([`hawcx::oidc::KeyCache::with_store`] and `RedisKeyStore`).
+    pub fn with_key_cache(self, cache: hawcx::oidc::KeyCache) -> HawcxState {
+        let inner = Inner {
+            key_cache: cache,
+            ..(*self.inner).clone()
+        };
+        HawcxState {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Keeps started logins (`POST /api/auth/hawcx/start`) in `store` (e.g. Redis, so the
+    /// callback may reach any instance) instead of this process's memory.
+    pub fn with_login_states(self, store: impl LoginStateStore) -> HawcxState {
+        HawcxState {
+            inner: Arc::new(Inner {
+                login_states: Arc::new(store),
+                ..(*self.inner).clone()
+            }),
+        }
+    }
+
+    /// Where started logins wait for their callback.
+    pub fn login_states(&self) -> &dyn LoginStateStore {
+        self.inner.login_states.as_ref()
+    }
+
+    /// Where the login's id_token keys are cached.
+    pub fn key_cache(&self) -> &hawcx::oidc::KeyCache {
+        &self.inner.key_cache
     }
 
     /// The configuration.

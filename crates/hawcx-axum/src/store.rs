@@ -59,16 +59,41 @@ pub struct AppUser {
     pub hawcx_id: String,
 }
 
-/// A failure of the app's storage (database, cache). Shown to clients as a 500 without
-/// detail; logged with its message.
+/// A failure of the app's storage (database, cache). [`crate::store_error_response`] turns
+/// it into the reply: 503 with a `code` when the service is unreachable or too slow
+/// ([`StoreError::unavailable`]), else 500 without detail. The message is logged, never sent.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StoreError(#[source] Box<dyn std::error::Error + Send + Sync>);
+#[error("{source}")]
+pub struct StoreError {
+    #[source]
+    source: Box<dyn std::error::Error + Send + Sync>,
+    unavailable: Option<&'static str>,
+}
 
 impl StoreError {
-    /// Wraps any error.
+    /// Wraps any error (a fault of the app or its data: 500).
     pub fn new(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> StoreError {
-        StoreError(err.into())
+        StoreError {
+            source: err.into(),
+            unavailable: None,
+        }
+    }
+
+    /// `service` (e.g. `"redis"`, `"database"`) is unreachable, refused the connection or
+    /// did not answer in time: a temporary outage (503, the client may retry).
+    pub fn unavailable(
+        service: &'static str,
+        err: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> StoreError {
+        StoreError {
+            source: err.into(),
+            unavailable: Some(service),
+        }
+    }
+
+    /// The service that is unavailable, when this is an outage.
+    pub fn unavailable_service(&self) -> Option<&'static str> {
+        self.unavailable
     }
 }
 

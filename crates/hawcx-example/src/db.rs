@@ -42,6 +42,38 @@ impl UserRow {
     }
 }
 
+/// How long one database call (acquiring a connection included) may take before it is
+/// abandoned as an outage.
+pub const QUERY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Runs `call` within [`QUERY_TIMEOUT`]; a timeout is an I/O error (an outage).
+async fn bounded<T>(
+    call: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, sqlx::Error> {
+    match tokio::time::timeout(QUERY_TIMEOUT, call).await {
+        Ok(result) => result,
+        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "database call timed out",
+        ))),
+    }
+}
+
+/// A database error as the routes see it: connection-level failures (unreachable, reset,
+/// timed out, pool exhausted) are an outage ([`StoreError::unavailable`], 503); anything
+/// else is the app's fault (500).
+pub fn store_error(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => StoreError::unavailable("database", e),
+        e => StoreError::new(e),
+    }
+}
+
 /// The database.
 #[derive(Debug, Clone)]
 pub enum Db {
@@ -73,7 +105,9 @@ impl Db {
             Db::Postgres(
                 PgPoolOptions::new()
                     .max_connections(8)
-                    .acquire_timeout(Duration::from_secs(10))
+                    // Bounds waiting for (and opening) a connection: an unreachable server
+                    // is a quick 503, not a hung request.
+                    .acquire_timeout(QUERY_TIMEOUT)
                     .connect(url)
                     .await?,
             )
@@ -106,6 +140,10 @@ impl Db {
     /// # Errors
     /// Database errors.
     pub async fn upsert(&self, identity: &Identity) -> Result<UserRow, sqlx::Error> {
+        bounded(self.upsert_unbounded(identity)).await
+    }
+
+    async fn upsert_unbounded(&self, identity: &Identity) -> Result<UserRow, sqlx::Error> {
         match self {
             Db::Sqlite(pool) => {
                 let sql = format!(
@@ -144,6 +182,10 @@ impl Db {
     /// # Errors
     /// Database errors.
     pub async fn user(&self, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
+        bounded(self.user_unbounded(id)).await
+    }
+
+    async fn user_unbounded(&self, id: i64) -> Result<Option<UserRow>, sqlx::Error> {
         match self {
             Db::Sqlite(pool) => {
                 sqlx::query_as::<_, UserRow>(&format!(
@@ -190,10 +232,13 @@ impl Db {
     /// # Errors
     /// The database is unreachable.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        match self {
-            Db::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
-            Db::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
-        }
+        bounded(async {
+            match self {
+                Db::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
+                Db::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
+            }
+        })
+        .await
     }
 
     /// Closes every connection (SQLite checkpoints its WAL), for a clean shutdown.
@@ -214,7 +259,7 @@ impl UserStore for Db {
             self.upsert(identity)
                 .await
                 .map(|row| row.to_app_user())
-                .map_err(StoreError::new)
+                .map_err(store_error)
         })
     }
 }

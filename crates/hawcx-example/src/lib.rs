@@ -4,7 +4,8 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `POST /api/auth/hawcx/callback` | `{code, code_verifier?, nonce?}` → `{success, sessionToken, user{id,email}}` |
+//! | `POST /api/auth/hawcx/start` | `{authorizationUrl, state}`: a login begun on the server (verifier and nonce kept under `state`, 10 min, in Redis when configured) |
+//! | `POST /api/auth/hawcx/callback` | `{code, code_verifier?, nonce?}` or `{code, state}` → `{success, sessionToken, user{id,email}}` |
 //! | `GET /api/me` | the signed-in user's row (Bearer session token) |
 //! | `POST /api/mfa/initiate` | `{mfaMethod, phoneNumber?}`; for `totp` the reply adds `otpauthQrSvg`, the QR code of `otpauthUri` as SVG |
 //! | `POST /api/mfa/verify` | `{otp}` |
@@ -16,6 +17,15 @@
 //! Users live in SQLite (`DATABASE_URL`, default `sqlite://hawcx-example.db`) or
 //! PostgreSQL; pending MFA sessions in memory or Redis (`REDIS_URL`, keys prefixed with
 //! `REDIS_KEY_PREFIX`, default `hawcx-example:`). `hawcx dev` runs it next to the emulator.
+//!
+//! Several instances behind a load balancer (no sticky sessions) share PostgreSQL and
+//! Redis: sessions are stateless tokens under the shared `SESSION_SECRET` (rotate by
+//! restarting every instance with the new one and `SESSION_SECRET_PREVIOUS`), pending MFA
+//! changes are in Redis with their TTL and consumed atomically, and with `REDIS_URL` the
+//! id_token key set fetched through `JWKS_URL` is shared too ([`hawcx_axum::RedisKeyStore`],
+//! entries authenticated under a key derived from `SESSION_SECRET`). Every database and
+//! Redis call is bounded (2 s); an outage answers 503 `{"error", "code"}` and the app
+//! reconnects by itself.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -143,11 +153,32 @@ impl App {
         };
         let hawcx = HawcxState::new(config.hawcx, db.clone())?;
         let hawcx = match &config.redis_url {
-            Some(url) => hawcx.with_mfa_sessions(
-                hawcx_axum::RedisMfaSessions::connect(url, &config.redis_prefix)
+            Some(url) => {
+                let redis = hawcx_axum::Redis::connect(url, &hawcx_axum::RedisOptions::default())
                     .await
-                    .map_err(AppError::Redis)?,
-            ),
+                    .map_err(AppError::Redis)?;
+                // One connection for both: pending MFA sessions and the shared JWKS cache
+                // (entries authenticated under a key derived from SESSION_SECRET).
+                let secret = hawcx.config().core.session_secret.as_ref();
+                let keys = hawcx_axum::RedisKeyStore::from_secret(
+                    redis.clone(),
+                    &config.redis_prefix,
+                    secret.map(|s| s.expose().as_bytes()).unwrap_or_default(),
+                );
+                hawcx
+                    .with_login_states(hawcx_axum::login_state::RedisLoginStates::with_connection(
+                        redis.clone(),
+                        &config.redis_prefix,
+                    ))
+                    .with_mfa_sessions(hawcx_axum::RedisMfaSessions::with_connection(
+                        redis,
+                        &config.redis_prefix,
+                    ))
+                    .with_key_cache(hawcx::oidc::KeyCache::with_store(
+                        hawcx::oidc::DEFAULT_KEY_CACHE_CAPACITY,
+                        std::sync::Arc::new(keys),
+                    ))
+            }
             None => hawcx.with_mfa_sessions(MemoryMfaSessions::default()),
         };
         tracing::info!(
@@ -230,10 +261,7 @@ async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Response, A
     match state.db.user(id).await {
         Ok(Some(row)) => Ok(Json(row).into_response()),
         Ok(None) => Err(ApiError::unauthorized("Unknown user")),
-        Err(e) => {
-            tracing::error!(error = %e, "database failed");
-            Err(ApiError::internal())
-        }
+        Err(e) => Err(hawcx_axum::store_error_response(&db::store_error(e))),
     }
 }
 
@@ -264,7 +292,11 @@ async fn healthz(State(state): State<AppState>) -> Response {
             tracing::error!(error = %e, "health check: database failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "error": "Database unavailable"})),
+                Json(json!({
+                    "status": "unavailable",
+                    "error": "Database unavailable",
+                    "code": "store.database_unavailable",
+                })),
             )
                 .into_response()
         }

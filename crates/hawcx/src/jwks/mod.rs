@@ -216,11 +216,28 @@ impl RemoteJwkSet {
                 }
             }
         };
-        if generation == 0
-            && let Some(keys) = self.load_from_store(now).await
-            && kid.is_none_or(|k| keys.contains_kid(k))
-        {
-            return Ok(keys);
+        if generation == 0 {
+            // Cold start: the store read and, on a miss, the fetch happen under the fetch
+            // lock, so concurrent cold callers share one of each per instance.
+            let flight = self.inner.fetch_lock.lock().await;
+            let (adopted, fetched) = {
+                let st = self.inner.state.read().unwrap_or_else(|p| p.into_inner());
+                let fresh = now < st.fresh_until;
+                (st.keys.clone().filter(|_| fresh), st.generation != 0)
+            };
+            let loaded = match adopted {
+                Some(keys) => Some(keys),
+                None if !fetched => self.load_from_store(now).await,
+                None => None,
+            };
+            if let Some(keys) = loaded
+                && kid.is_none_or(|k| keys.contains_kid(k))
+            {
+                return Ok(keys);
+            }
+            if !fetched {
+                return self.refresh_locked(flight, generation, unknown_kid).await;
+            }
         }
         self.refresh(generation, unknown_kid).await
     }
@@ -230,14 +247,20 @@ impl RemoteJwkSet {
         if now.as_secs() >= cached.fresh_until {
             return None;
         }
-        let set = Arc::new(JwkSet::from_json(&cached.document).ok()?);
+        let set = match JwkSet::from_json(&cached.document) {
+            Ok(set) => Arc::new(set),
+            Err(e) => {
+                tracing::warn!(url = %self.url(), error = %e, "stored JWK Set ignored: not a valid set");
+                return None;
+            }
+        };
         self.adopt_stored(&set, &cached);
         Some(set)
     }
 
     fn adopt_stored(&self, set: &Arc<JwkSet>, cached: &CachedKeys) {
         let mut st = self.inner.state.write().unwrap_or_else(|p| p.into_inner());
-        if st.keys.is_none() {
+        if st.generation == 0 {
             st.keys = Some(set.clone());
             st.fetched_at = Duration::from_secs(cached.fetched_at);
             st.fresh_until = Duration::from_secs(cached.fresh_until);
@@ -265,7 +288,18 @@ impl RemoteJwkSet {
         observed_generation: u64,
         unknown_kid: bool,
     ) -> Result<Arc<JwkSet>, Error> {
-        let _flight = self.inner.fetch_lock.lock().await;
+        let flight = self.inner.fetch_lock.lock().await;
+        self.refresh_locked(flight, observed_generation, unknown_kid)
+            .await
+    }
+
+    /// [`Self::refresh`] with the fetch lock already held (released when done).
+    async fn refresh_locked(
+        &self,
+        _flight: tokio::sync::MutexGuard<'_, ()>,
+        observed_generation: u64,
+        unknown_kid: bool,
+    ) -> Result<Arc<JwkSet>, Error> {
         {
             let st = self.inner.state.read().unwrap_or_else(|p| p.into_inner());
             if st.generation != observed_generation {
@@ -483,8 +517,11 @@ impl RemoteJwkSetBuilder {
     }
     /// Shares fetched key sets through `store` (e.g. Redis across processes).
     ///
-    /// Security: whatever the store returns is trusted as the issuer's keys; only use a
-    /// store that untrusted parties cannot write.
+    /// Security: the stored document is re-parsed with the normal JWK Set rules (an
+    /// unparsable or stale entry is ignored and the URL fetched), but a well-formed entry
+    /// is used as the issuer's keys. So a store that others can write must authenticate its
+    /// entries (hawcx-axum's `RedisKeyStore` checks an HMAC under an app secret and drops
+    /// entries without it); otherwise only use a store that untrusted parties cannot write.
     pub fn with_store(mut self, store: Arc<dyn KeyStore>) -> Self {
         self.store = Some(store);
         self

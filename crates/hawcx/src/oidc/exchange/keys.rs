@@ -13,7 +13,7 @@ use super::super::Error;
 use super::JWKS_TTL;
 use crate::http::HttpClient;
 use crate::jose::Jwk;
-use crate::jwks::RemoteJwkSet;
+use crate::jwks::{KeyStore, RemoteJwkSet};
 
 /// Where the id_token's verification key comes from when it is fixed in configuration.
 #[derive(Clone, Debug)]
@@ -95,6 +95,7 @@ struct Caches {
 pub struct KeyCache {
     inner: Arc<Mutex<Caches>>,
     capacity: usize,
+    store: Option<Arc<dyn KeyStore>>,
 }
 
 impl std::fmt::Debug for KeyCache {
@@ -104,6 +105,7 @@ impl std::fmt::Debug for KeyCache {
             .field("keys", &caches.keys.len())
             .field("key_sets", &caches.sets.len())
             .field("capacity", &self.capacity)
+            .field("shared_store", &self.store.is_some())
             .finish()
     }
 }
@@ -120,6 +122,18 @@ impl KeyCache {
         KeyCache {
             inner: Arc::default(),
             capacity: capacity.max(1),
+            store: None,
+        }
+    }
+
+    /// A new, empty cache whose remote key sets share fetched documents through `store`
+    /// (e.g. Redis, so a fleet of app instances fetches once per TTL and new instances
+    /// start warm). See [`crate::jwks::RemoteJwkSetBuilder::with_store`] for what the
+    /// store must guarantee.
+    pub fn with_store(capacity: usize, store: Arc<dyn KeyStore>) -> KeyCache {
+        KeyCache {
+            store: Some(store),
+            ..KeyCache::new(capacity)
         }
     }
 
@@ -237,11 +251,13 @@ impl KeyCache {
         if let Some(set) = caches.sets.get(&key) {
             return Ok(set.clone());
         }
-        let set = RemoteJwkSet::builder(url)
+        let mut builder = RemoteJwkSet::builder(url)
             .with_ttl(JWKS_TTL)
-            .with_http_client(http.clone())
-            .build()
-            .map_err(Error::Jwks)?;
+            .with_http_client(http.clone());
+        if let Some(store) = &self.store {
+            builder = builder.with_store(store.clone());
+        }
+        let set = builder.build().map_err(Error::Jwks)?;
         if caches.sets.len() >= self.capacity {
             caches.sets.clear();
         }
