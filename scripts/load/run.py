@@ -28,6 +28,7 @@ which is part of what the numbers mean.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import re
@@ -204,9 +205,12 @@ def main() -> None:
        stdout=subprocess.DEVNULL)
     from dotenv import dotenv_values
 
+    servers: List[Proc] = []
+    atexit.register(lambda: [p.stop() for p in servers if p.p.poll() is None])
     idp = Proc([str(HAWCX), "idp", "--listen", "127.0.0.1:0", "--env-file", str(work / "idp.env"),
                 "--state", str(work / "idp.json"), "--code-ttl", "900"],
                dict(os.environ, RUST_LOG="error"), "hawcx idp listening on ")
+    servers.append(idp)
     url = idp.line.rsplit(" ", 1)[1]
     env = {k: v or "" for k, v in dotenv_values(work / "idp.env").items()}
     os.environ["HAWCX_IDP_URL"] = url
@@ -223,6 +227,7 @@ def main() -> None:
                    REDIS_URL="redis://127.0.0.1:6379", REDIS_KEY_PREFIX=f"{tag}:")
     apps = [Proc([str(HAWCX), "app", "--listen", "127.0.0.1:0"], app_env, "hawcx app listening on ")
             for _ in range(2)]
+    servers.extend(apps)
     app_urls = [a.line.rsplit(" ", 1)[1] for a in apps]
     token = requests.post(app_urls[0] + "/api/auth/hawcx/callback", json={"code": code(0)},
                           timeout=10).json()["sessionToken"]
@@ -257,9 +262,17 @@ def main() -> None:
                       "127.0.0.1:0", "--error-logfile", "/dev/stdout", "--chdir", str(LOAD),
                       "flask_app:app"], genv, "Listening at:", cwd=LOAD)
         base = re.search(r"http://[\d.:]+", flask.line).group(0)  # type: ignore[union-attr]
-        time.sleep(1)  # the workers boot after the master listens
+        servers.append(flask)
+        # The workers boot after the master listens (slowly on a busy machine).
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if requests.get(base + "/api/me", timeout=5).status_code == 401:
+                    break
+            except requests.RequestException:
+                time.sleep(0.5)
         flask_token = requests.post(base + "/api/auth/hawcx/callback", json={"code": code(1)},
-                                    timeout=10).json()["sessionToken"]
+                                    timeout=60).json()["sessionToken"]
         rows.append(measure(f"flask /api/me ({side})", [flask], [
             dict(me, url=base + "/api/me", headers={"Authorization": f"Bearer {flask_token}"})]))
         flask.stop()
