@@ -32,12 +32,8 @@ pub fn discovery_document(
 ) -> Result<Discovered, Error> {
     let url = Url::parse("https://issuer.example/.well-known/openid-configuration")
         .map_err(|_| Error::input("url", "invalid"))?;
-    let (_, doc) = crate::oidc::discovery::read_document(
-        body,
-        &url,
-        expected_issuer,
-        wants_private_key_jwt,
-    )?;
+    let (_, doc) =
+        crate::oidc::discovery::read_document(body, &url, expected_issuer, wants_private_key_jwt)?;
     Ok(Discovered {
         issuer: doc.issuer,
         token_endpoint: doc.token_endpoint_raw,
