@@ -24,13 +24,16 @@ fuzz_target!(|data: &[u8]| {
     match Credentials::parse(&blob) {
         Ok(creds) => {
             assert!(!creds.kid.is_empty() && !creds.hkid.is_empty());
-            // Debug output never shows private key material.
+            // Debug output never shows private key material (unless the key ids, which it
+            // does show, were made to contain it).
             let shown = format!("{creds:?}");
             for secret in [
                 b64::encode(&creds.signing_key.to_raw()[..]),
                 b64::encode(&creds.decryption_key.to_raw()[..]),
             ] {
-                assert!(!shown.contains(&secret), "private key in Debug output");
+                if !creds.kid.contains(&secret) && !creds.hkid.contains(&secret) {
+                    assert!(!shown.contains(&secret), "private key in Debug output");
+                }
             }
             // Re-encoding gives a blob that parses to the same keys.
             let again =
