@@ -36,8 +36,15 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             // Re-encoding gives a blob that parses to the same keys.
-            let again =
-                Credentials::parse(&creds.to_blob().expect("re-encodes")).expect("own blob parses");
+            let blob = match creds.to_blob() {
+                Ok(blob) => blob,
+                Err(e) => {
+                    // Only refusal: key ids too long once escaped.
+                    assert_eq!(e.code(), "delegation.crypto");
+                    return;
+                }
+            };
+            let again = Credentials::parse(&blob).expect("own blob parses");
             assert_eq!(again.kid, creds.kid);
             assert_eq!(again.hkid, creds.hkid);
             assert_eq!(*again.signing_key.to_raw(), *creds.signing_key.to_raw());
