@@ -35,6 +35,12 @@ mod store;
 mod totp;
 mod util;
 
+/// Not API: entry points for the fuzz targets in `fuzz/`. Hidden, unstable, and never to be
+/// used by applications.
+#[doc(hidden)]
+#[path = "fuzzing.rs"]
+pub mod __fuzz;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -58,6 +58,12 @@ pub mod session;
 
 mod sanitize;
 
+/// Not API: entry points for the fuzz targets in `fuzz/` (private parsers, unchanged).
+/// Hidden, unstable, and never to be used by applications.
+#[doc(hidden)]
+#[path = "fuzzing.rs"]
+pub mod __fuzz;
+
 pub use error::{Error, ErrorKind, Result};
 pub use jose::{Algorithm, Claims, Jwk, JwkSet, SigningKey, Validation};
 

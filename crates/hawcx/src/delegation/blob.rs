@@ -129,6 +129,13 @@ pub fn generate_credential_blob(
     ));
     out.push_str(BLOB_PREFIX);
     b64::encode_into(&json[..], &mut out);
+    // Never emit a blob `parse_credential_blob` would refuse (found by fuzz/ target
+    // `credentials`: non-ASCII key ids grow when escaped, past the parser's cap).
+    if out.len() > MAX_BLOB_LEN {
+        return Err(Error::crypto(format!(
+            "credential blob would be over {MAX_BLOB_LEN} characters: use shorter key ids"
+        )));
+    }
     Ok(out)
 }
 
@@ -190,4 +197,33 @@ pub fn parse_credential_blob(blob: &str) -> Result<Credentials, Error> {
         hawcx_verify_key: Ed25519PublicKey::from_raw(&hed)?,
         hawcx_encryption_key: X25519PublicKey::from_raw(&hx)?,
     })
+}
+
+#[cfg(test)]
+mod fuzz_regressions {
+    use super::*;
+
+    /// Found by `fuzz/` (target `credentials`): a blob under the length cap whose key id is
+    /// non-ASCII parsed, but re-encoding it (ASCII-escaped JSON) gave a blob over the cap
+    /// that the parser refused. The generator now refuses instead of emitting it.
+    #[test]
+    fn generated_blobs_always_parse() {
+        let kid = "\u{e9}".repeat(600); // 1200 UTF-8 bytes, 3600 once escaped as \u00e9
+        let blob = format!(
+            "{BLOB_PREFIX}{}",
+            b64::encode(format!(
+                r#"{{"v":1,"alg":"{BLOB_ALG}","kid":"{kid}","ed_priv":"{k}","x_priv":"{k}","h_ed_pub":"{k}","h_x_pub":"{k}","hkid":"h"}}"#,
+                k = b64::encode([0x11; 32])
+            ))
+        );
+        assert!(blob.len() <= MAX_BLOB_LEN);
+        let creds = parse_credential_blob(&blob).expect("under the cap, parses");
+        let err = creds.to_blob().unwrap_err();
+        assert_eq!(err.code(), "delegation.crypto");
+        assert!(err.to_string().contains("shorter key ids"), "{err}");
+        // Ordinary key ids still round-trip.
+        let small = generate_credential_blob("sp", "hawcx", &[1; 32], &[2; 32], &[3; 32], &[4; 32])
+            .expect("generates");
+        assert!(parse_credential_blob(&small).is_ok());
+    }
 }

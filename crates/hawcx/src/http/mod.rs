@@ -253,11 +253,6 @@ pub(crate) struct Response {
 }
 
 impl Response {
-    /// Whether the status is 2xx.
-    pub(crate) fn is_success(&self) -> bool {
-        (200..300).contains(&self.status)
-    }
-
     /// A header as text, if present and visible ASCII.
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())

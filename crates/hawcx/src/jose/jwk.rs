@@ -665,6 +665,9 @@ fn rsa_material(n: Vec<u8>, e: Vec<u8>) -> Result<Material, Error> {
     })
 }
 
+/// Largest RSA public exponent accepted, in bits (the crypto library's limit for SPKI keys).
+const MAX_RSA_EXPONENT_BITS: usize = 33;
+
 /// Refuses RSA keys that are too small, too large, have a bad public exponent, or carry
 /// the ROCA fingerprint (CVE-2017-15361).
 pub(crate) fn check_rsa_public(n: &[u8], e: &[u8]) -> Result<(), Error> {
@@ -688,6 +691,14 @@ pub(crate) fn check_rsa_public(n: &[u8], e: &[u8]) -> Result<(), Error> {
             "RSA public exponent must be odd and at least 3",
         ));
     }
+    // The crypto library refuses SPKI/PKCS#1 RSA keys whose exponent exceeds 33 bits; refuse
+    // them here too, so a key loads or not whatever its encoding (JWK, PEM, DER), and an
+    // attacker-chosen huge exponent cannot make each verification slow.
+    if bit_len(e) > MAX_RSA_EXPONENT_BITS {
+        return Err(Error::invalid_key(format!(
+            "RSA public exponent is over {MAX_RSA_EXPONENT_BITS} bits"
+        )));
+    }
     if super::roca::has_fingerprint(n) {
         return Err(Error::invalid_key(
             "RSA modulus has the ROCA fingerprint (CVE-2017-15361); regenerate the key",
@@ -700,5 +711,32 @@ fn bit_len(n: &[u8]) -> usize {
     match n.iter().position(|b| *b != 0) {
         Some(i) => (n.len() - i) * 8 - n[i].leading_zeros() as usize,
         None => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by `fuzz/` (target `jwk`): a JWK with a 232-bit public exponent loaded, but the
+    /// same key as SPKI (what `to_spki_der` produced) was refused by the crypto library, so
+    /// acceptance depended on the encoding, and a huge exponent makes every verification slow.
+    #[test]
+    fn rsa_exponent_over_33_bits_is_refused_in_every_encoding() {
+        let key = |e: &str| {
+            format!(
+                r#"{{"kty":"RSA","n":"n4EPtAOCc9AlkeQHPzHStgAbgs7bTZLwUBZdR8_KuKPEHLd4rHVTeT-O-XV2jRojdNhxJWTDvNd7nqQ0VEiZQHz_AJmSCpMaJMRBSFYL-QtiWN2lbzcEe6XC0dApr5ydQLrHqkHHig3RBordaHQp-Vaw-4qPCJrcS2mJPMEzP1Pt0Bm4d4QlL-yRT-SFd2lZS-pCgNMsD1W_YpRPEwOWvG6b32690r2jZ47soMZo9wGzjb_7OMg0LOL-bSf63kpaSHSXndS5z5rexMdbBYUsLA9e-KXBdQOS-UTo7WTBEMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6_I5IhlJH7aGhyxXFvUK-DWNmoudF8NAco9_h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXpoQ","e":"{e}"}}"#
+            )
+        };
+        let err = Jwk::from_json(&key("AXxG3SwXKSo_iQ_J15aHPwh8S5Yhic00WGYYqMM")).unwrap_err();
+        assert_eq!(err.code(), "jose.invalid_key");
+        assert!(err.to_string().contains("exponent"), "{err}");
+        // 2^33 - 1 (33 bits) is the largest exponent accepted; it round-trips through SPKI.
+        let ok = Jwk::from_json(&key("Af____8")).expect("33-bit exponent");
+        let again = Jwk::from_spki_der(&ok.to_spki_der().unwrap()).expect("SPKI re-parses");
+        assert_eq!(again.thumbprint().unwrap(), ok.thumbprint().unwrap());
+        assert!(Jwk::from_json(&key("Af____8")).is_ok());
+        // 2^33 + 1 (34 bits) is refused.
+        assert!(Jwk::from_json(&key("AgAAAAE")).is_err());
     }
 }

@@ -149,13 +149,7 @@ impl ClientBuilder {
             }
             .into());
         }
-        let Ok(Value::Object(metadata)) = serde_json::from_slice::<Value>(&resp.body) else {
-            return Err(DiscoveryError::InvalidJson {
-                url: http::redact(&url),
-            }
-            .into());
-        };
-        let doc = validate_document(&metadata, &issuer, self.signer.is_some())?;
+        let (metadata, doc) = read_document(&resp.body, &url, &issuer, self.signer.is_some())?;
         let jwks = RemoteJwkSet::builder(&doc.jwks_uri)
             .with_http_client(http.clone())
             .with_timeout(self.timeout)
@@ -183,6 +177,23 @@ impl ClientBuilder {
     }
 }
 
+/// Parses a discovery reply body (fetched from `url`) and validates it against `issuer`:
+/// the part of discovery that reads attacker-controlled bytes.
+pub(crate) fn read_document(
+    body: &[u8],
+    url: &Url,
+    issuer: &str,
+    wants_private_key_jwt: bool,
+) -> Result<(Map<String, Value>, Document), DiscoveryError> {
+    let Ok(Value::Object(metadata)) = serde_json::from_slice::<Value>(body) else {
+        return Err(DiscoveryError::InvalidJson {
+            url: http::redact(url),
+        });
+    };
+    let doc = validate_document(&metadata, issuer, wants_private_key_jwt)?;
+    Ok((metadata, doc))
+}
+
 fn has_dot_segment(path: &str) -> bool {
     let path = path.split(['?', '#']).next().unwrap_or_default();
     let path = path.split_once("://").map_or(path, |(_, rest)| rest);
@@ -193,13 +204,13 @@ fn has_dot_segment(path: &str) -> bool {
 }
 
 /// The parts of a discovery document the client uses, after validation.
-struct Document {
-    issuer: String,
-    token_endpoint_raw: String,
-    token_endpoint: Url,
-    jwks_uri: String,
-    auth_methods: Option<Vec<String>>,
-    algorithms: Vec<Algorithm>,
+pub(crate) struct Document {
+    pub(crate) issuer: String,
+    pub(crate) token_endpoint_raw: String,
+    pub(crate) token_endpoint: Url,
+    pub(crate) jwks_uri: String,
+    pub(crate) auth_methods: Option<Vec<String>>,
+    pub(crate) algorithms: Vec<Algorithm>,
 }
 
 /// docs/PROTOCOL.md §1.1, in order: required members present with the right types; `issuer`

@@ -27,9 +27,9 @@
 //! ```
 
 mod assertion;
-mod discovery;
+pub(crate) mod discovery;
 mod error;
-mod exchange;
+pub(crate) mod exchange;
 mod pkce;
 
 pub use assertion::{CLIENT_ASSERTION_TYPE, ClientAssertionSigner};

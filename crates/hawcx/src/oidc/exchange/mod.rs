@@ -24,7 +24,7 @@ mod keys;
 mod token;
 
 pub use keys::{DEFAULT_KEY_CACHE_CAPACITY, KeyCache, PublicKey};
-pub(crate) use token::{TokenForm, post_token, token_form};
+pub(crate) use token::{TokenForm, post_token, read_token_response, token_form};
 
 /// Default whole-request timeout of the token call (the guide's `timeout=20`).
 pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);

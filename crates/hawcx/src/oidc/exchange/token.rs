@@ -83,8 +83,14 @@ pub(crate) async fn post_token(
         .send(request, url, timeout, MAX_TOKEN_RESPONSE)
         .await
         .map_err(Error::Network)?;
-    let parsed: Option<Value> = serde_json::from_slice(&resp.body).ok();
-    if !resp.is_success() {
+    read_token_response(resp.status, &resp.body)
+}
+
+/// Classifies a token endpoint reply (status and body) as [`post_token`] does: the part of
+/// it that reads attacker-controlled bytes, separate so it can be fuzzed without a server.
+pub(crate) fn read_token_response(status: u16, body: &[u8]) -> Result<TokenResponse, Error> {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    if !(200..300).contains(&status) {
         let (error, error_description) = match &parsed {
             Some(Value::Object(map)) => (
                 map.get("error").and_then(Value::as_str).map(str::to_owned),
@@ -94,18 +100,16 @@ pub(crate) async fn post_token(
             ),
             _ => (None, None),
         };
-        tracing::debug!(status = resp.status, error = ?error, "token endpoint refused the code");
+        tracing::debug!(status, error = ?error, "token endpoint refused the code");
         return Err(Error::ExchangeFailed {
-            status: resp.status,
+            status,
             error,
             error_description,
             body: parsed.map(redact_body),
         });
     }
     let Some(Value::Object(mut map)) = parsed else {
-        return Err(Error::InvalidResponse {
-            status: resp.status,
-        });
+        return Err(Error::InvalidResponse { status });
     };
     let id_token = match map.remove("id_token") {
         Some(Value::String(t)) if !t.is_empty() => t,
@@ -114,7 +118,7 @@ pub(crate) async fn post_token(
                 map.insert("id_token".into(), v);
             }
             return Err(Error::MissingIdToken {
-                status: resp.status,
+                status,
                 body: redact_body(Value::Object(map)),
             });
         }
