@@ -112,6 +112,14 @@ pub(crate) const MAX_LOGINS: usize = 10_000;
 /// sign-ups costs one write, not one per user.
 const SAVE_DELAY: std::time::Duration = std::time::Duration::from_millis(200);
 
+/// Rotated-out keys published at once during their grace period; a rotation past it
+/// retires the oldest at once. Keeps the JWKS (served and re-serialized on every
+/// rotation) small however often `/dev/keys/rotate` is called.
+pub(crate) const MAX_RETIRING_KEYS: usize = 8;
+
+/// The smallest `seen_once` size that triggers a sweep of expired entries.
+const SEEN_ONCE_SWEEP_MIN: usize = 10_000;
+
 /// The mailbox keeps this many messages; older ones fall off.
 const MAILBOX_LIMIT: usize = 1000;
 
@@ -127,6 +135,8 @@ pub(crate) struct Inner {
     /// One-time identifiers (assertion `jti`s, delegation signatures, receipts) with the
     /// time until which they must be remembered.
     pub(crate) seen_once: HashMap<String, i64>,
+    /// `seen_once` is swept of expired entries when it grows past this.
+    pub(crate) seen_once_sweep_at: usize,
     pub(crate) mfa_sessions: HashMap<String, MfaSession>,
     pub(crate) stepups: HashMap<String, StepUpChallenge>,
     /// Set by any change to `data`; the next unlock writes the state file.
@@ -146,8 +156,11 @@ impl Inner {
     /// Records a one-time value. Returns false when it was already seen (a replay).
     pub(crate) fn remember_once(&mut self, key: String, until: i64) -> bool {
         let now = self.now();
-        if self.seen_once.len() > 10_000 {
+        // Sweep when the table has doubled since the last sweep (at least 10,000): under a
+        // flood of live entries each sweep pays for itself, never once per call.
+        if self.seen_once.len() > self.seen_once_sweep_at {
             self.seen_once.retain(|_, t| *t > now);
+            self.seen_once_sweep_at = (self.seen_once.len() * 2).max(SEEN_ONCE_SWEEP_MIN);
         }
         match self.seen_once.get(&key) {
             Some(t) if *t > now => false,
@@ -395,12 +408,27 @@ impl Inner {
                 k.for_responses = false;
             }
         }
+        self.cap_retiring_keys(now);
         self.drop_expired_keys();
         for (stored, loaded) in std::iter::once(id_key).chain(response_key) {
             self.push_key(stored, loaded);
         }
         self.dirty = true;
         Ok(())
+    }
+
+    /// Retires now all but the newest [`MAX_RETIRING_KEYS`] keys in their grace period.
+    fn cap_retiring_keys(&mut self, now: i64) {
+        let retiring: Vec<usize> = (0..self.data.signing_keys.len())
+            .filter(|&i| self.data.signing_keys[i].retire_at.is_some_and(|t| t > now))
+            .collect();
+        // Keys are pushed in creation order: the first ones are the oldest.
+        for &i in retiring
+            .iter()
+            .take(retiring.len().saturating_sub(MAX_RETIRING_KEYS))
+        {
+            self.data.signing_keys[i].retire_at = Some(now);
+        }
     }
 
     fn drop_expired_keys(&mut self) {
@@ -501,6 +529,7 @@ impl IdpState {
             logins: HashMap::new(),
             codes: HashMap::new(),
             seen_once: HashMap::new(),
+            seen_once_sweep_at: SEEN_ONCE_SWEEP_MIN,
             mfa_sessions: HashMap::new(),
             stepups: HashMap::new(),
             dirty: created,

@@ -340,6 +340,9 @@ async fn mint_token(State(state): State<AppState>, body: Bytes) -> Response {
     }
 }
 
+/// Extra SP keys a tenant may register (every one is re-parsed on each registration).
+const MAX_EXTRA_SP_KEYS: usize = 32;
+
 /// `POST /dev/sp-keys {kid, public_key_pem}`: registers another SP request-signing key
 /// (Ed25519, or RSA for `rsa-pss-sha256`), as a tenant admin would in the Hawcx console.
 async fn register_sp_key(State(state): State<AppState>, body: Bytes) -> Response {
@@ -377,6 +380,9 @@ async fn register_sp_key(State(state): State<AppState>, body: Bytes) -> Response
         let tenant = &mut inner.data.tenant;
         if tenant.delegation.sp_kid == kid || tenant.extra_sp_keys.iter().any(|k| k.kid == kid) {
             return Err("an SP key with this kid is already registered");
+        }
+        if tenant.extra_sp_keys.len() >= MAX_EXTRA_SP_KEYS {
+            return Err("the tenant already has the maximum of 32 extra SP keys");
         }
         tenant.extra_sp_keys.push(crate::store::SpKey {
             kid: kid.clone(),

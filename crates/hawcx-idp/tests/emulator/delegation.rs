@@ -315,6 +315,33 @@ async fn transport_refusals() {
     idp.set_clock(0).await;
 }
 
+/// A tenant holds at most 32 extra SP keys: the 33rd registration is refused.
+#[tokio::test]
+async fn extra_sp_keys_are_bounded() {
+    let idp = start().await;
+    let pem = hawcx::delegation::Ed25519PrivateKey::generate()
+        .unwrap()
+        .public_key()
+        .to_pem();
+    for i in 0..32 {
+        let (s, v) = idp
+            .post_json(
+                "/dev/sp-keys",
+                json!({"kid": format!("sp-{i}"), "public_key_pem": pem}),
+            )
+            .await;
+        assert_eq!(s, 201, "{i}: {v}");
+    }
+    let (s, v) = idp
+        .post_json(
+            "/dev/sp-keys",
+            json!({"kid": "sp-32", "public_key_pem": pem}),
+        )
+        .await;
+    assert_eq!(s, 409, "{v}");
+    assert!(v.to_string().contains("maximum of 32"), "{v}");
+}
+
 #[tokio::test]
 async fn rsa_pss_sp_key_registered_by_kid() {
     use hawcx::delegation::{RsaPrivateKey, SpSigningKey};

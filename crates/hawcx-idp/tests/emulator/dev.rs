@@ -113,6 +113,24 @@ async fn key_rotation_keeps_old_key_for_grace() {
     assert!(!jwks.contains_kid(&new_kid) && jwks.contains_kid(newest));
 }
 
+/// However often keys are rotated, at most 8 rotated-out keys stay published: the oldest
+/// retire early, the most recent keep their grace period.
+#[tokio::test]
+async fn rotation_bounds_the_published_keys() {
+    let idp = start().await;
+    let mut kids = vec![idp.jwks().await.keys()[0].kid().unwrap().to_owned()];
+    for _ in 0..20 {
+        let (s, v) = idp.post_json("/dev/keys/rotate", json!({})).await;
+        assert_eq!(s, 200);
+        kids.push(v["kid"].as_str().unwrap().to_owned());
+    }
+    let jwks = idp.jwks().await;
+    assert_eq!(jwks.keys().len(), 8 + 1, "8 retiring + the current key");
+    for (i, kid) in kids.iter().enumerate() {
+        assert_eq!(jwks.contains_kid(kid), i >= kids.len() - 9, "key {i}");
+    }
+}
+
 #[tokio::test]
 async fn minted_tokens_for_error_paths() {
     let idp = start().await;
