@@ -6,7 +6,6 @@
 //! APIs identical by construction.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use hawcx::config::Config;
 use hawcx::delegation::{
@@ -19,13 +18,7 @@ use pyo3::types::PyBytes;
 use serde_json::Value;
 
 use crate::errors::{IntoPy, Surface};
-use crate::runtime::{Json, awaitable, block_on, json_object, to_json};
-
-fn timeout(seconds: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(seconds).map_err(|_| {
-        pyo3::exceptions::PyValueError::new_err("timeout must be a non-negative number of seconds")
-    })
-}
+use crate::runtime::{Json, awaitable, block_on, json_object, seconds, to_json};
 
 /// One delegation operation with its arguments, owned so it can move to the runtime.
 enum DelegationOp {
@@ -161,7 +154,7 @@ impl DelegationClient {
             idp_encryption_key,
             sp_id,
         )
-        .with_timeout(self::timeout(timeout)?)
+        .with_timeout(seconds(timeout, "timeout")?)
         .with_kid(kid)
         .with_idp_kid(idp_kid);
         if let Some(url) = base_url.filter(|u| !u.is_empty()) {
@@ -265,7 +258,11 @@ impl Transport {
             )
         })()
         .py_err(py, Surface::Delegation)?;
-        Self::wrap(py, built.with_timeout(self::timeout(timeout)?), api_key)
+        Self::wrap(
+            py,
+            built.with_timeout(seconds(timeout, "timeout")?),
+            api_key,
+        )
     }
 
     #[staticmethod]
@@ -298,7 +295,11 @@ impl Transport {
             )
         })()
         .py_err(py, Surface::Delegation)?;
-        Self::wrap(py, built.with_timeout(self::timeout(timeout)?), api_key)
+        Self::wrap(
+            py,
+            built.with_timeout(seconds(timeout, "timeout")?),
+            api_key,
+        )
     }
 
     /// Encrypts and signs `payload`, POSTs it to `endpoint`, verifies and decrypts the reply.
@@ -408,7 +409,7 @@ impl StepUp {
             options = options.with_relying_party(rp);
         }
         if let Some(t) = timeout {
-            options = options.with_timeout(self::timeout(t)?);
+            options = options.with_timeout(seconds(t, "timeout")?);
         }
         if let Some(url) = jwks_url {
             options = options.with_jwks_url(url);

@@ -2,18 +2,12 @@
 //! verification, `private_key_jwt` with `ClientAssertionSigner`.
 
 use std::sync::RwLock;
-use std::time::Duration;
 
 use hawcx::oidc::{self, ClientAssertionSigner};
 use pyo3::prelude::*;
 
 use crate::errors::{IntoPy, Surface};
-use crate::runtime::{Json, awaitable, block_on};
-
-fn secs(value: f64, what: &str) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value)
-        .map_err(|_| pyo3::exceptions::PyValueError::new_err(format!("{what} must be >= 0")))
-}
+use crate::runtime::{Json, awaitable, block_on, seconds};
 
 /// Signs RFC 7523 client assertions with an Ed25519 key.
 #[pyclass(
@@ -43,7 +37,10 @@ impl AssertionSigner {
     /// A copy whose assertions live `seconds`.
     fn with_lifetime(&self, seconds: f64) -> PyResult<Self> {
         Ok(AssertionSigner {
-            inner: self.inner.clone().with_lifetime(secs(seconds, "lifetime")?),
+            inner: self
+                .inner
+                .clone()
+                .with_lifetime(crate::runtime::seconds(seconds, "lifetime")?),
         })
     }
 
@@ -82,9 +79,9 @@ fn builder(
     leeway: f64,
 ) -> PyResult<oidc::ClientBuilder> {
     Ok(oidc::Client::builder(issuer, config_id, client_id)
-        .with_timeout(secs(timeout, "timeout_seconds")?)
-        .with_discovery_timeout(secs(discovery_timeout, "discovery_timeout_seconds")?)
-        .with_leeway(secs(leeway, "clock_tolerance_seconds")?))
+        .with_timeout(seconds(timeout, "timeout_seconds")?)
+        .with_discovery_timeout(seconds(discovery_timeout, "discovery_timeout_seconds")?)
+        .with_leeway(seconds(leeway, "clock_tolerance_seconds")?))
 }
 
 #[pymethods]

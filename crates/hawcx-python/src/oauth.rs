@@ -6,7 +6,6 @@
 //! and PEM text with literal `\n` loads.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use hawcx::jose::{self, Algorithm, Jwk, JwkSet, Validation};
 use hawcx::oidc::{self, ExchangeRequest, KeyCache, PublicKey};
@@ -15,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString, PyTuple};
 
 use crate::errors::{Failure, IntoPy, Surface};
-use crate::runtime::{Json, awaitable, block_on};
+use crate::runtime::{Json, awaitable, block_on, seconds};
 
 /// The id_token algorithms 1.0 accepts by default.
 const DEFAULT_ALGORITHMS: [Algorithm; 5] = Algorithm::ID_TOKEN_DEFAULT;
@@ -98,14 +97,6 @@ fn parse_algorithms(
         .into_pyerr(py));
     }
     Ok(Some(out))
-}
-
-fn seconds(value: f64, what: &str) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value).map_err(|_| {
-        pyo3::exceptions::PyValueError::new_err(format!(
-            "{what} must be a non-negative number of seconds"
-        ))
-    })
 }
 
 /// The JWKS to use when the guide passes `public_key=os.getenv('OAUTH_PUBLIC_KEY')` and

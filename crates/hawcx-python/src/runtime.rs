@@ -3,6 +3,7 @@
 //! use (after any fork a pre-forking server does at import time).
 
 use std::future::Future;
+use std::time::Duration;
 
 use pyo3::prelude::*;
 use serde_json::Value;
@@ -71,4 +72,14 @@ pub(crate) fn json_object(
             "{what} must be JSON-serializable: {e}"
         ))),
     }
+}
+
+/// A Python number of seconds (`timeout`, `leeway`, `ttl`, ...) as a `Duration`; negative,
+/// NaN or infinite values are a `ValueError` naming the argument.
+pub(crate) fn seconds(value: f64, what: &str) -> PyResult<Duration> {
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        pyo3::exceptions::PyValueError::new_err(format!(
+            "{what} must be a non-negative number of seconds"
+        ))
+    })
 }
