@@ -26,11 +26,12 @@ pub(crate) struct DevArgs {
 
 /// Variables the app may take from the process environment (everything else comes from
 /// the emulator, so a stray `OAUTH_*` in the shell cannot break the wiring).
-const FROM_PROCESS: [&str; 4] = [
+const FROM_PROCESS: [&str; 5] = [
     "DATABASE_URL",
     "REDIS_URL",
     "REDIS_KEY_PREFIX",
     "SESSION_TTL_SECONDS",
+    "USER_CACHE_SECONDS",
 ];
 
 pub(crate) fn say(line: &str) {

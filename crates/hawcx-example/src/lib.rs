@@ -25,7 +25,8 @@
 //! id_token key set fetched through `JWKS_URL` is shared too ([`hawcx_axum::RedisKeyStore`],
 //! entries authenticated under a key derived from `SESSION_SECRET`). Every database and
 //! Redis call is bounded (2 s); an outage answers 503 `{"error", "code"}` and the app
-//! reconnects by itself.
+//! reconnects by itself. `GET /api/me` answers from each instance's copy of the row for
+//! up to `USER_CACHE_SECONDS` (default 2, 0 to turn off; see [`users`]).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -39,6 +40,7 @@
 
 pub mod db;
 mod qr;
+pub mod users;
 mod web;
 
 use std::future::Future;
@@ -61,7 +63,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://hawcx-example.db";
 pub const DEFAULT_REDIS_PREFIX: &str = "hawcx-example:";
 
 /// The app's settings: the guide's variables plus `DATABASE_URL`, `REDIS_URL`,
-/// `REDIS_KEY_PREFIX`.
+/// `REDIS_KEY_PREFIX`, `USER_CACHE_SECONDS`.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct AppConfig {
@@ -73,6 +75,9 @@ pub struct AppConfig {
     pub redis_url: Option<String>,
     /// `REDIS_KEY_PREFIX`.
     pub redis_prefix: String,
+    /// `USER_CACHE_SECONDS`: how long an instance answers `/api/me` from its copy of a
+    /// row ([`users`]); 0 turns the cache off.
+    pub user_cache_ttl: std::time::Duration,
 }
 
 /// Why the app could not start.
@@ -114,6 +119,19 @@ impl AppConfig {
             redis_url: get("REDIS_URL"),
             redis_prefix: get("REDIS_KEY_PREFIX")
                 .unwrap_or_else(|| DEFAULT_REDIS_PREFIX.to_owned()),
+            user_cache_ttl: match get("USER_CACHE_SECONDS") {
+                None => users::DEFAULT_USER_CACHE_TTL,
+                Some(v) => v
+                    .trim()
+                    .parse::<u16>()
+                    .map(|s| std::time::Duration::from_secs(u64::from(s)))
+                    .map_err(|_| {
+                        hawcx_axum::ConfigError::Setup(format!(
+                            "USER_CACHE_SECONDS must be a whole number of seconds \
+                             (0 to 65535), got {v:?}"
+                        ))
+                    })?,
+            },
         })
     }
 }
@@ -125,6 +143,8 @@ pub struct AppState {
     pub hawcx: HawcxState,
     /// The users table.
     pub db: Db,
+    /// The users table through the per-instance row cache (`/api/me`, logins).
+    pub users: users::Users,
 }
 
 impl FromRef<AppState> for HawcxState {
@@ -151,7 +171,8 @@ impl App {
             Db::Sqlite(_) => "sqlite",
             Db::Postgres(_) => "postgres",
         };
-        let hawcx = HawcxState::new(config.hawcx, db.clone())?;
+        let users = users::Users::new(db.clone(), config.user_cache_ttl);
+        let hawcx = HawcxState::new(config.hawcx, users.clone())?;
         let hawcx = match &config.redis_url {
             Some(url) => {
                 let redis = hawcx_axum::Redis::connect(url, &hawcx_axum::RedisOptions::default())
@@ -191,7 +212,7 @@ impl App {
             "example app ready"
         );
         Ok(App {
-            state: AppState { hawcx, db },
+            state: AppState { hawcx, db, users },
         })
     }
 
@@ -252,14 +273,21 @@ async fn log_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// `GET /api/me`: the signed-in user's row.
+/// `GET /api/me`: the signed-in user's row (at most `USER_CACHE_SECONDS` old).
 async fn me(State(state): State<AppState>, user: AuthUser) -> Result<Response, ApiError> {
     let id: i64 = user
         .user_id
         .parse()
         .map_err(|_| ApiError::unauthorized("Invalid or expired token"))?;
-    match state.db.user(id).await {
-        Ok(Some(row)) => Ok(Json(row).into_response()),
+    match state.users.json(id).await {
+        Ok(Some(json)) => Ok((
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            json,
+        )
+            .into_response()),
         Ok(None) => Err(ApiError::unauthorized("Unknown user")),
         Err(e) => Err(hawcx_axum::store_error_response(&db::store_error(e))),
     }

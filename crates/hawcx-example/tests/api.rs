@@ -6,15 +6,16 @@
 //! its own database and uses its own key prefix. When they are unreachable the second run is
 //! skipped with a note, unless `HAWCX_REQUIRE_SERVICES=1`, in which case it fails.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+use common::{Idp, Services, unique};
 use hawcx::clock::ManualClock;
 use hawcx_axum::{AppUser, SessionKeys};
 use hawcx_example::{App, AppConfig};
 use serde_json::{Value, json};
-use sqlx::Connection as _;
 
 #[derive(Clone, Copy, Debug)]
 enum Backend {
@@ -24,72 +25,21 @@ enum Backend {
 
 struct Harness {
     app_url: String,
-    idp_url: String,
     env: BTreeMap<String, String>,
     http: reqwest::Client,
     app: App,
-    _idp: hawcx_idp::Running,
-    cleanup: Option<(String, String)>,
+    idp: Idp,
+    services: Option<Services>,
     sqlite_file: Option<std::path::PathBuf>,
-}
-
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{prefix}_{}_{}_{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-fn services_required() -> bool {
-    std::env::var("HAWCX_REQUIRE_SERVICES").as_deref() == Ok("1")
-}
-
-/// `Some(database_url, redis_url, admin_url, db_name)`, or `None` to skip.
-async fn postgres_and_redis() -> Option<(String, String, String, String)> {
-    let admin = std::env::var("HAWCX_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    let redis =
-        std::env::var("HAWCX_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let fail = |what: String| {
-        if services_required() {
-            panic!("HAWCX_REQUIRE_SERVICES=1 but {what}");
-        }
-        eprintln!("skipped: {what} (set HAWCX_REQUIRE_SERVICES=1 to fail instead)");
-        None
-    };
-    let mut conn = match sqlx::PgConnection::connect(&admin).await {
-        Ok(c) => c,
-        Err(e) => return fail(format!("PostgreSQL is unreachable: {e}")),
-    };
-    if let Err(e) = hawcx_axum::RedisMfaSessions::connect(&redis, "probe:").await {
-        return fail(format!("Redis is unreachable: {e}"));
-    }
-    let name = unique("hawcx_test");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let mut url = url::Url::parse(&admin).unwrap();
-    url.set_path(&format!("/{name}"));
-    Some((url.to_string(), redis, admin, name))
 }
 
 impl Harness {
     async fn start(backend: Backend) -> Option<Harness> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let app_url = format!("http://{}", listener.local_addr().unwrap());
-        let mut idp_config = hawcx_idp::Config::default();
-        idp_config.redirect_uris = vec![format!("{app_url}/auth/callback")];
-        let idp = hawcx_idp::start(idp_config).await.unwrap();
-        let mut env = idp.env_vars().unwrap();
-        let mut cleanup = None;
+        let idp = Idp::start(&format!("{app_url}/auth/callback")).await;
+        let mut env = idp.env.clone();
+        let mut services = None;
         let mut sqlite_file = None;
         match backend {
             Backend::SqliteMemory => {
@@ -101,14 +51,11 @@ impl Harness {
                 sqlite_file = Some(path);
             }
             Backend::PostgresRedis => {
-                let (db, redis, admin, name) = postgres_and_redis().await?;
-                env.insert("DATABASE_URL".into(), db);
-                env.insert("REDIS_URL".into(), redis);
-                env.insert(
-                    "REDIS_KEY_PREFIX".into(),
-                    format!("{}:", unique("hawcx-test")),
-                );
-                cleanup = Some((admin, name));
+                let s = Services::start().await?;
+                env.insert("DATABASE_URL".into(), s.database_url.clone());
+                env.insert("REDIS_URL".into(), s.redis_url.clone());
+                env.insert("REDIS_KEY_PREFIX".into(), s.prefix.clone());
+                services = Some(s);
             }
         }
         let config = AppConfig::from_lookup(|k| env.get(k).cloned()).unwrap();
@@ -122,33 +69,27 @@ impl Harness {
         });
         Some(Harness {
             app_url,
-            idp_url: idp.url.clone(),
             env,
             http: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),
             app,
-            _idp: idp,
-            cleanup,
+            idp,
+            services,
             sqlite_file,
         })
     }
 
     async fn finish(self) {
+        self.app.state().db.close().await;
         if let Some(path) = &self.sqlite_file {
-            self.app.state().db.close().await;
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
             }
         }
-        if let Some((admin, name)) = self.cleanup {
-            self.app.state().db.close().await;
-            if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                    .execute(&mut conn)
-                    .await;
-            }
+        if let Some(services) = self.services {
+            services.finish().await;
         }
     }
 
@@ -159,88 +100,18 @@ impl Harness {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let url = format!("{}{path}", self.app_url);
-        let mut req = match method {
-            "GET" => self.http.get(url),
-            _ => self.http.post(url),
-        };
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let r = req.send().await.unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        common::call(&self.http, &self.app_url, method, path, token, body).await
     }
 
     async fn last_otp(&self, email: &str) -> String {
-        let v: Value = self
-            .http
-            .get(format!("{}/dev/mailbox", self.idp_url))
-            .query(&[("to", email)])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        v["messages"].as_array().unwrap().last().expect("a message")["otp"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        self.idp.last_otp(&self.http, email).await
     }
 
-    /// Logs in at the emulator through its JSON login API; returns (code, verifier, nonce).
+    /// Logs in at the emulator; returns (code, verifier, nonce) for the app's callback.
     async fn code_for(&self, email: &str) -> (String, String, String) {
-        let verifier = hawcx::oidc::CodeVerifier::generate();
-        let nonce = hawcx::oidc::generate_nonce();
-        let form = [
-            ("response_type", "code"),
-            ("client_id", &self.env["OAUTH_CLIENT_ID"]),
-            ("redirect_uri", &self.env["OAUTH_REDIRECT_URI"]),
-            ("scope", "openid email"),
-            ("state", "st"),
-            ("nonce", &nonce),
-            ("code_challenge", &verifier.challenge()),
-            ("code_challenge_method", "S256"),
-            ("email", email),
-        ];
-        let v: Value = self
-            .http
-            .post(format!("{}/oauth2/authorize", self.idp_url))
-            .header("accept", "application/json")
-            .form(&form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let session = v["login_session"]
-            .as_str()
-            .expect("login_session")
-            .to_owned();
-        let otp = self.last_otp(email).await;
-        let v: Value = self
-            .http
-            .post(format!("{}/oauth2/authorize/verify", self.idp_url))
-            .header("accept", "application/json")
-            .form(&[("login_session", session.as_str()), ("otp", otp.as_str())])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let to = url::Url::parse(v["redirect_to"].as_str().expect("redirect_to")).unwrap();
-        let code = to
-            .query_pairs()
-            .find(|(k, _)| k == "code")
-            .map(|(_, v)| v.into_owned())
-            .expect("code");
-        (code, verifier.as_str().to_owned(), nonce)
+        let body = self.idp.callback_body(&self.http, email).await;
+        let field = |k: &str| body[k].as_str().unwrap().to_owned();
+        (field("code"), field("code_verifier"), field("nonce"))
     }
 
     /// A full login through the app; returns the callback reply.
@@ -595,6 +466,100 @@ async fn mfa(h: &Harness) {
     );
 }
 
+/// `/api/me` answers from a per-instance copy of the row for `USER_CACHE_SECONDS` (2 s by
+/// default): a change made behind the instance's back shows after that; a login through
+/// the instance refreshes its copy at once; a user removed from the table is refused.
+async fn user_cache(h: &Harness) {
+    let email = format!("{}@example.com", unique("cache"));
+    let v = h.login(&email).await;
+    let token = v["sessionToken"].as_str().unwrap().to_owned();
+    let id: i64 = v["user"]["id"].as_str().unwrap().parse().unwrap();
+    let me = || async { h.call("GET", "/api/me", Some(&token), None).await };
+    assert_eq!(me().await.1["email"], email.to_lowercase());
+
+    let set_email = |to: &'static str| async move {
+        match &h.app.state().db {
+            hawcx_example::db::Db::Sqlite(pool) => {
+                sqlx::query("UPDATE users SET email = ?1 WHERE id = ?2")
+                    .bind(to)
+                    .bind(id)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+            hawcx_example::db::Db::Postgres(pool) => {
+                sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
+                    .bind(to)
+                    .bind(id)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+        }
+    };
+    set_email("changed@example.com").await;
+    // Within the TTL: the instance's copy. After it: the table.
+    assert_eq!(me().await.1["email"], email.to_lowercase());
+    tokio::time::sleep(hawcx_example::users::DEFAULT_USER_CACHE_TTL + Duration::from_millis(300))
+        .await;
+    assert_eq!(me().await.1["email"], "changed@example.com");
+
+    // A login through this instance writes the IdP's email back and refreshes the copy.
+    let again = h.login(&email).await;
+    assert_eq!(again["user"]["id"].as_str().unwrap(), id.to_string());
+    let (s, row) = me().await;
+    assert_eq!(s, 200);
+    assert_eq!(row["email"], email.to_lowercase());
+    assert!(row["lastLogin"].as_str().unwrap().ends_with('Z'));
+
+    // Deleted: refused once the copy has expired (a missing row is never cached).
+    match &h.app.state().db {
+        hawcx_example::db::Db::Sqlite(pool) => {
+            sqlx::query("DELETE FROM users WHERE id = ?1")
+                .bind(id)
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+        hawcx_example::db::Db::Postgres(pool) => {
+            sqlx::query("DELETE FROM users WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await
+                .unwrap();
+        }
+    }
+    tokio::time::sleep(hawcx_example::users::DEFAULT_USER_CACHE_TTL + Duration::from_millis(300))
+        .await;
+    assert_eq!(me().await, (401, json!({"error": "Unknown user"})));
+    assert_eq!(me().await, (401, json!({"error": "Unknown user"})));
+}
+
+#[test]
+fn user_cache_setting() {
+    let ttl = |extra: Option<&str>| {
+        AppConfig::from_lookup(|k: &str| match k {
+            "USER_CACHE_SECONDS" => extra.map(str::to_owned),
+            "OAUTH_CLIENT_ID" => Some("client".into()),
+            "OAUTH_ISSUER" => Some("http://127.0.0.1:1".into()),
+            "OAUTH_REDIRECT_URI" => Some("http://127.0.0.1:2/auth/callback".into()),
+            "SESSION_SECRET" => Some("s".repeat(40)),
+            _ => None,
+        })
+        .map(|c| c.user_cache_ttl)
+    };
+    assert_eq!(
+        ttl(None).unwrap(),
+        hawcx_example::users::DEFAULT_USER_CACHE_TTL
+    );
+    assert_eq!(ttl(Some("0")).unwrap(), Duration::ZERO);
+    assert_eq!(ttl(Some(" 30 ")).unwrap(), Duration::from_secs(30));
+    for bad in ["-1", "1.5", "soon", "70000"] {
+        let e = ttl(Some(bad)).unwrap_err().to_string();
+        assert!(e.contains("USER_CACHE_SECONDS"), "{bad}: {e}");
+    }
+}
+
 macro_rules! both_backends {
     ($($name:ident),* $(,)?) => {
         mod sqlite_memory {
@@ -628,4 +593,5 @@ both_backends!(
     login_and_me,
     concurrent_first_logins,
     mfa,
+    user_cache,
 );

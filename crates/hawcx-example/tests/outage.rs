@@ -262,6 +262,12 @@ async fn redis_and_postgres_outages_fail_fast_and_recover() {
 
         // PostgreSQL away: reads and logins fail fast, and a login leaves no row behind.
         pg.set(mode);
+        // `/api/me` may answer from the instance's copy of the row for USER_CACHE_SECONDS;
+        // past that it needs the database.
+        tokio::time::sleep(
+            hawcx_example::users::DEFAULT_USER_CACHE_TTL + Duration::from_millis(200),
+        )
+        .await;
         expect_503(&http, &app.url, "GET", "/api/me", t, None, db_down).await;
         let newcomer = format!("{}@example.com", common::unique("newcomer"));
         let body = idp.callback_body(&http, &newcomer).await;
