@@ -132,11 +132,7 @@ impl LoginStateStore for RedisLoginStates {
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
             let value = serde_json::to_string(login).map_err(StoreError::new)?;
-            let mut cmd = redis::cmd("SET");
-            cmd.arg(self.key(state))
-                .arg(value)
-                .arg("PX")
-                .arg(ttl.as_millis().max(1));
+            let cmd = crate::redis_conn::set_with_ttl(self.key(state), &value, ttl);
             self.redis.query::<()>(&cmd).await
         })
     }

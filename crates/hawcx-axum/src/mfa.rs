@@ -216,11 +216,7 @@ impl MfaSessionStore for RedisMfaSessions {
         ttl: Duration,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let mut cmd = redis::cmd("SET");
-            cmd.arg(self.key(user))
-                .arg(session_id)
-                .arg("PX")
-                .arg(ttl.as_millis().max(1));
+            let cmd = crate::redis_conn::set_with_ttl(self.key(user), session_id, ttl);
             self.redis.query::<()>(&cmd).await
         })
     }
@@ -262,12 +258,8 @@ impl MfaSessionStore for RedisMfaSessions {
         ttl: Duration,
     ) -> BoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move {
-            let mut cmd = redis::cmd("SET");
-            cmd.arg(self.key(user))
-                .arg(session_id)
-                .arg("PX")
-                .arg(ttl.as_millis().max(1))
-                .arg("NX");
+            let mut cmd = crate::redis_conn::set_with_ttl(self.key(user), session_id, ttl);
+            cmd.arg("NX");
             self.redis.query::<Option<String>>(&cmd).await.map(drop)
         })
     }

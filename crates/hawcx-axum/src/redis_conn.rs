@@ -97,3 +97,14 @@ impl Redis {
         }
     }
 }
+
+/// `SET key value PX ttl`: a value that expires by itself (at least 1 ms, since Redis
+/// refuses `PX 0`).
+pub(crate) fn set_with_ttl(key: String, value: &str, ttl: Duration) -> redis::Cmd {
+    let mut cmd = redis::cmd("SET");
+    cmd.arg(key)
+        .arg(value)
+        .arg("PX")
+        .arg(ttl.as_millis().max(1));
+    cmd
+}
