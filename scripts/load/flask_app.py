@@ -5,6 +5,9 @@ auth middleware does, with `verify_jwt(token, SESSION_SECRET, algorithms=['HS256
 the installed hawcx_oauth_client (this repository's package). Otherwise it stays as the
 guide wrote it, PyJWT's `jwt.decode`: the official 1.0.0 `verify_jwt` cannot verify HS256
 session tokens (every request would be a 401), so that is what its users run.
+
+HAWCX_LOAD_VERIFY=none answers GET /api/me with a fixed payload and no verification at
+all: the ceiling any verification library can reach in this Flask + gunicorn setup.
 """
 
 import os
@@ -28,3 +31,13 @@ if os.environ.get("HAWCX_LOAD_VERIFY") == "hawcx":
             return jsonify({"error": "Unauthorized"}), 401
 
     app.view_functions["get_me"] = get_me
+
+if os.environ.get("HAWCX_LOAD_VERIFY") == "none":
+    from flask import jsonify
+
+    CEILING_PAYLOAD = {"userId": "ceiling", "email": "ceiling@example.com", "exp": 4102444800}
+
+    def get_me_unverified():  # type: ignore[no-untyped-def]
+        return jsonify(CEILING_PAYLOAD)
+
+    app.view_functions["get_me"] = get_me_unverified
