@@ -180,6 +180,7 @@ def measure(name: str, servers: List[Proc], runs: List[Dict[str, object]]) -> Di
         "non2xx": sum(r["non2xx"] for r in results),
         "socket_errors": sum(r["socket_errors"] for r in results),
         "cpu_cores": busy, "rss_mb": rss_mb(pids),
+        "runs": results,
     }
     print(f"{name:<34} {row['rps']:>10,.0f} req/s  p50 {row['p50_ms']:.2f} ms  "
           f"p99 {row['p99_ms']:.2f} ms  cpu {busy:.2f}  rss {row['rss_mb']:.0f} MiB", flush=True)
@@ -222,9 +223,14 @@ def main() -> None:
     import _idp  # the emulator's JSON login helper
     import requests
 
+    sessions = threading.local()
+
     def code(i: int) -> str:
+        # One keep-alive session per minting thread.
+        if not hasattr(sessions, "s"):
+            sessions.s = requests.Session()
         return str(_idp.login(f"load{i % 500}@example.com", env["OAUTH_CLIENT_ID"],
-                              env["OAUTH_REDIRECT_URI"]))
+                              env["OAUTH_REDIRECT_URI"], session=sessions.s))
 
     def mint(count: int, start: int) -> List[str]:
         """`count` codes from parallel logins (8 at once; addresses cycle through 500, so

@@ -26,9 +26,17 @@ const CAPACITY: u64 = 100_000;
 #[derive(Clone)]
 pub struct Users {
     db: Db,
-    // `moka` rather than a hand-rolled map: bounded, TTL-expiring and concurrent without
-    // one global lock, which is what the request path needs.
-    cache: Option<moka::sync::Cache<i64, Bytes>>,
+    // `moka` rather than a hand-rolled map: bounded, TTL-expiring, concurrent without one
+    // global lock, and single-flight: when a row expires under load, one query refreshes
+    // it while the other requests for that user wait for its answer.
+    cache: Option<moka::future::Cache<i64, Bytes>>,
+}
+
+/// Why a row was not cached (neither outcome is remembered).
+#[derive(Debug)]
+enum Miss {
+    NotFound,
+    Db(sqlx::Error),
 }
 
 impl std::fmt::Debug for Users {
@@ -44,7 +52,7 @@ impl Users {
     /// Reads `db`, caching rows for `ttl` (`Duration::ZERO`: no cache).
     pub fn new(db: Db, ttl: Duration) -> Users {
         let cache = (!ttl.is_zero()).then(|| {
-            moka::sync::Cache::builder()
+            moka::future::Cache::builder()
                 .max_capacity(CAPACITY)
                 .time_to_live(ttl)
                 .build()
@@ -57,20 +65,36 @@ impl Users {
     /// # Errors
     /// Database errors (see [`store_error`]).
     pub async fn json(&self, id: i64) -> Result<Option<Bytes>, sqlx::Error> {
-        if let Some(hit) = self.cache.as_ref().and_then(|c| c.get(&id)) {
-            return Ok(Some(hit));
+        let Some(cache) = &self.cache else {
+            return Ok(self.db.user(id).await?.map(|row| serialize(&row)));
+        };
+        let loaded = cache
+            .try_get_with(id, async {
+                match self.db.user(id).await {
+                    Ok(Some(row)) => Ok(serialize(&row)),
+                    Ok(None) => Err(Miss::NotFound),
+                    Err(e) => Err(Miss::Db(e)),
+                }
+            })
+            .await;
+        match loaded {
+            Ok(json) => Ok(Some(json)),
+            Err(miss) => match std::sync::Arc::try_unwrap(miss) {
+                Ok(Miss::NotFound) => Ok(None),
+                Ok(Miss::Db(e)) => Err(e),
+                // Shared with other waiters: the same answer for each.
+                Err(shared) => match &*shared {
+                    Miss::NotFound => Ok(None),
+                    Miss::Db(e) => Err(sqlx::Error::Io(std::io::Error::other(e.to_string()))),
+                },
+            },
         }
-        Ok(self.db.user(id).await?.map(|row| self.remember(&row)))
     }
+}
 
-    fn remember(&self, row: &UserRow) -> Bytes {
-        // Serializing a struct of strings, integers and a bool cannot fail.
-        let json = Bytes::from(serde_json::to_vec(row).unwrap_or_default());
-        if let Some(cache) = &self.cache {
-            cache.insert(row.id, json.clone());
-        }
-        json
-    }
+fn serialize(row: &UserRow) -> Bytes {
+    // Serializing a struct of strings, integers and a bool cannot fail.
+    Bytes::from(serde_json::to_vec(row).unwrap_or_default())
 }
 
 impl UserStore for Users {
@@ -80,7 +104,9 @@ impl UserStore for Users {
     ) -> BoxFuture<'a, Result<AppUser, StoreError>> {
         Box::pin(async move {
             let row = self.db.upsert(identity).await.map_err(store_error)?;
-            self.remember(&row);
+            if let Some(cache) = &self.cache {
+                cache.insert(row.id, serialize(&row)).await;
+            }
             Ok(row.to_app_user())
         })
     }

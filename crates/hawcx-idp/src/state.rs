@@ -137,6 +137,8 @@ pub(crate) struct Inner {
     pub(crate) seen_once: HashMap<String, i64>,
     /// `seen_once` is swept of expired entries when it grows past this.
     pub(crate) seen_once_sweep_at: usize,
+    /// When [`Inner::prune`] last ran (emulator seconds).
+    pub(crate) last_prune: Option<i64>,
     pub(crate) mfa_sessions: HashMap<String, MfaSession>,
     pub(crate) stepups: HashMap<String, StepUpChallenge>,
     /// Set by any change to `data`; the next unlock writes the state file.
@@ -197,9 +199,15 @@ impl Inner {
         );
     }
 
-    /// Drops expired short-lived entries.
+    /// Drops expired short-lived entries, at most once per second of the emulator's clock:
+    /// the sweep walks every table, and callers (each new login, each MFA start) can come
+    /// thousands of times a second. Memory only: every lookup checks expiry itself.
     pub(crate) fn prune(&mut self) {
         let now = self.now();
+        if self.last_prune == Some(now) {
+            return;
+        }
+        self.last_prune = Some(now);
         self.logins.retain(|_, s| s.challenge.expires_at > now);
         self.codes.retain(|_, c| c.expires_at > now);
         self.mfa_sessions
@@ -530,6 +538,7 @@ impl IdpState {
             codes: HashMap::new(),
             seen_once: HashMap::new(),
             seen_once_sweep_at: SEEN_ONCE_SWEEP_MIN,
+            last_prune: None,
             mfa_sessions: HashMap::new(),
             stepups: HashMap::new(),
             dirty: created,
