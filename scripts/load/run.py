@@ -359,24 +359,39 @@ def main() -> None:
               "(the most a verification library could give)"]
     (args.out / "results.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+    plot(rows, args.out / "load.png")
+
+
+def plot(rows: List[Dict[str, float]], path: Path) -> None:
+    """Throughput (log scale, values printed) and p99 per setup, as a PNG."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
-
-        fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
-        names = [r["setup"] for r in rows]
-        a1.barh(names, [r["rps"] for r in rows])
-        a1.set_xlabel("requests/s (200 only)")
-        a1.set_xscale("log")
-        a2.barh(names, [r["p99_ms"] for r in rows], color="tab:orange")
-        a2.set_xlabel("p99 latency (ms)")
-        a2.set_yticklabels([])
-        fig.tight_layout()
-        fig.savefig(args.out / "load.png", dpi=90)
+        from matplotlib.ticker import FuncFormatter, NullFormatter
     except ImportError:
         print("matplotlib not installed: no plot", file=sys.stderr)
+        return
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
+    names = [str(r["setup"]) for r in rows]
+    rps = [float(r["rps"]) for r in rows]
+    a1.barh(names, rps)
+    a1.set_xscale("log")
+    a1.set_xlim(min(rps) / 2, max(rps) * 4)
+    a1.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    a1.xaxis.set_minor_formatter(NullFormatter())
+    for y, v in enumerate(rps):
+        a1.text(v * 1.1, y, f"{v:,.0f}", va="center", fontsize=8)
+    a1.set_xlabel("requests/s (200 only, log scale)")
+    p99 = [float(r["p99_ms"]) for r in rows]
+    a2.barh(names, p99, color="tab:orange")
+    for y, v in enumerate(p99):
+        a2.text(v, y, f" {v:.1f}", va="center", fontsize=8)
+    a2.set_xlabel("p99 latency (ms)")
+    a2.set_yticklabels([])
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
 
 
 if __name__ == "__main__":
