@@ -70,6 +70,29 @@ pub enum ConfigError {
     Setup(String),
 }
 
+/// A whole number of seconds from variable `name` (`None` when unset or blank), for an
+/// app's own settings beside these, with the same error.
+///
+/// # Errors
+/// [`ConfigError::Invalid`] naming the variable (never its value).
+pub fn seconds_setting(
+    lookup: impl Fn(&str) -> Option<String>,
+    name: &'static str,
+) -> Result<Option<Duration>, ConfigError> {
+    lookup(name)
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| {
+            v.trim()
+                .parse::<u64>()
+                .map(Duration::from_secs)
+                .map_err(|_| ConfigError::Invalid {
+                    name,
+                    reason: "must be a whole number of seconds".into(),
+                })
+        })
+        .transpose()
+}
+
 impl HawcxConfig {
     /// Reads the process environment.
     ///
@@ -96,19 +119,7 @@ impl HawcxConfig {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<HawcxConfig, ConfigError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let seconds = |name: &'static str| -> Result<Option<Duration>, ConfigError> {
-            get(name)
-                .map(|v| {
-                    v.trim()
-                        .parse::<u64>()
-                        .map(Duration::from_secs)
-                        .map_err(|_| ConfigError::Invalid {
-                            name,
-                            reason: "must be a whole number of seconds".into(),
-                        })
-                })
-                .transpose()
-        };
+        let seconds = |name: &'static str| seconds_setting(&lookup, name);
         let core = Config::from_lookup(&lookup);
         if core.session_secret.is_none() {
             return Err(ConfigError::Missing("SESSION_SECRET"));

@@ -60,7 +60,9 @@ mod session;
 mod state;
 mod store;
 
-pub use config::{ConfigError, DEFAULT_MFA_SESSION_TTL, DEFAULT_SESSION_TTL, HawcxConfig};
+pub use config::{
+    ConfigError, DEFAULT_MFA_SESSION_TTL, DEFAULT_SESSION_TTL, HawcxConfig, seconds_setting,
+};
 pub use error::{ApiError, JsonBody, error_response, store_error_response};
 pub use extract::{AuthUser, MaybeAuthUser};
 #[cfg(feature = "redis")]

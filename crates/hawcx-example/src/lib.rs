@@ -119,18 +119,17 @@ impl AppConfig {
             redis_url: get("REDIS_URL"),
             redis_prefix: get("REDIS_KEY_PREFIX")
                 .unwrap_or_else(|| DEFAULT_REDIS_PREFIX.to_owned()),
-            user_cache_ttl: match get("USER_CACHE_SECONDS") {
+            user_cache_ttl: match hawcx_axum::seconds_setting(&lookup, "USER_CACHE_SECONDS")? {
                 None => users::DEFAULT_USER_CACHE_TTL,
-                Some(v) => v
-                    .trim()
-                    .parse::<u16>()
-                    .map(|s| std::time::Duration::from_secs(u64::from(s)))
-                    .map_err(|_| {
-                        hawcx_axum::ConfigError::Setup(format!(
-                            "USER_CACHE_SECONDS must be a whole number of seconds \
-                             (0 to 65535), got {v:?}"
-                        ))
-                    })?,
+                // moka refuses lifetimes over 1,000 years; no row should live past 18 h.
+                Some(ttl) if ttl.as_secs() > u64::from(u16::MAX) => {
+                    return Err(hawcx_axum::ConfigError::Invalid {
+                        name: "USER_CACHE_SECONDS",
+                        reason: "must be at most 65535 seconds".into(),
+                    }
+                    .into());
+                }
+                Some(ttl) => ttl,
             },
         })
     }
