@@ -8,7 +8,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use hawcx_axum::{AppUser, BoxFuture, Identity, StoreError, UserStore};
+use hawcx_axum::{AppUser, Identity, StoreError};
 use serde::Serialize;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
@@ -247,19 +247,5 @@ impl Db {
             Db::Sqlite(pool) => pool.close().await,
             Db::Postgres(pool) => pool.close().await,
         }
-    }
-}
-
-impl UserStore for Db {
-    fn find_or_create<'a>(
-        &'a self,
-        identity: &'a Identity,
-    ) -> BoxFuture<'a, Result<AppUser, StoreError>> {
-        Box::pin(async move {
-            self.upsert(identity)
-                .await
-                .map(|row| row.to_app_user())
-                .map_err(store_error)
-        })
     }
 }
