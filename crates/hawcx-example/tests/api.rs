@@ -466,6 +466,29 @@ async fn mfa(h: &Harness) {
     );
 }
 
+/// Runs `sql` (SQLite placeholders `?1`, `?2`, ...; `$1`, `$2`, ... on PostgreSQL) with
+/// the `text` arguments first and the user id last.
+async fn execute(db: &hawcx_example::db::Db, sql: &str, text: &[&str], id: i64) {
+    use hawcx_example::db::Db;
+    match db {
+        Db::Sqlite(pool) => {
+            let mut q = sqlx::query(sql);
+            for t in text {
+                q = q.bind(*t);
+            }
+            q.bind(id).execute(pool).await.unwrap();
+        }
+        Db::Postgres(pool) => {
+            let sql = sql.replace('?', "$");
+            let mut q = sqlx::query(&sql);
+            for t in text {
+                q = q.bind(*t);
+            }
+            q.bind(id).execute(pool).await.unwrap();
+        }
+    }
+}
+
 /// `/api/me` answers from a per-instance copy of the row for `USER_CACHE_SECONDS` (2 s by
 /// default): a change made behind the instance's back shows after that; a login through
 /// the instance refreshes its copy at once; a user removed from the table is refused.
@@ -477,27 +500,14 @@ async fn user_cache(h: &Harness) {
     let me = || async { h.call("GET", "/api/me", Some(&token), None).await };
     assert_eq!(me().await.1["email"], email.to_lowercase());
 
-    let set_email = |to: &'static str| async move {
-        match &h.app.state().db {
-            hawcx_example::db::Db::Sqlite(pool) => {
-                sqlx::query("UPDATE users SET email = ?1 WHERE id = ?2")
-                    .bind(to)
-                    .bind(id)
-                    .execute(pool)
-                    .await
-                    .unwrap();
-            }
-            hawcx_example::db::Db::Postgres(pool) => {
-                sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
-                    .bind(to)
-                    .bind(id)
-                    .execute(pool)
-                    .await
-                    .unwrap();
-            }
-        }
-    };
-    set_email("changed@example.com").await;
+    let db = &h.app.state().db;
+    execute(
+        db,
+        "UPDATE users SET email = ?1 WHERE id = ?2",
+        &["changed@example.com"],
+        id,
+    )
+    .await;
     // Within the TTL: the instance's copy. After it: the table.
     assert_eq!(me().await.1["email"], email.to_lowercase());
     tokio::time::sleep(hawcx_example::users::DEFAULT_USER_CACHE_TTL + Duration::from_millis(300))
@@ -513,22 +523,7 @@ async fn user_cache(h: &Harness) {
     assert!(row["lastLogin"].as_str().unwrap().ends_with('Z'));
 
     // Deleted: refused once the copy has expired (a missing row is never cached).
-    match &h.app.state().db {
-        hawcx_example::db::Db::Sqlite(pool) => {
-            sqlx::query("DELETE FROM users WHERE id = ?1")
-                .bind(id)
-                .execute(pool)
-                .await
-                .unwrap();
-        }
-        hawcx_example::db::Db::Postgres(pool) => {
-            sqlx::query("DELETE FROM users WHERE id = $1")
-                .bind(id)
-                .execute(pool)
-                .await
-                .unwrap();
-        }
-    }
+    execute(db, "DELETE FROM users WHERE id = ?1", &[], id).await;
     tokio::time::sleep(hawcx_example::users::DEFAULT_USER_CACHE_TTL + Duration::from_millis(300))
         .await;
     assert_eq!(me().await, (401, json!({"error": "Unknown user"})));
